@@ -1,0 +1,48 @@
+"""Errors a user can cause, each carrying one message that names what is wrong.
+
+Everything deriving from :class:`HooklineError` is shown to the user as a single line
+(no traceback) by the CLI, which exits with code 2 for configuration and usage errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class HooklineError(Exception):
+    """Base class of every error whose message is meant for the person running hookline."""
+
+
+class ConfigError(HooklineError):
+    """A configuration file or option is wrong: bad YAML, a missing or unknown key, a bad value."""
+
+
+class PipelineError(HooklineError):
+    """A pipeline cannot be built or filtered: a cycle, a duplicate output, an unknown name."""
+
+
+class DatasetError(HooklineError):
+    """A dataset cannot be created, loaded or saved."""
+
+
+class NodeInputError(HooklineError):
+    """A node was given inputs that do not match the ones it declares."""
+
+
+class NodeOutputError(HooklineError):
+    """A node returned something that does not match the outputs it declares."""
+
+
+class HookError(HooklineError):
+    """A hook implementation is invalid (unknown hook or argument, class instead of instance)."""
+
+
+class ProjectError(HooklineError):
+    """A project folder, its settings or its pipeline registry cannot be used."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest candidate to ``name``, or ``""``."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" Did you mean '{matches[0]}'?" if matches else ""
