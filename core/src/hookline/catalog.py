@@ -1,0 +1,397 @@
+"""DataCatalog: the named datasets a pipeline loads and saves.
+
+:meth:`DataCatalog.load` and :meth:`DataCatalog.save` sit on the runner's hot path: a dict
+lookup and one method call, with no logging and no lock (the datasets of one catalog are
+shared by the threads of a run; each dataset is written by one node only). Failures pay for
+the nice messages, successes do not.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from hookline.datasets import (
+    DATASET_TYPES,
+    AbstractDataset,
+    MemoryDataset,
+    Version,
+    dataset_type_name,
+    resolve_dataset_type,
+)
+from hookline.datasets.base import redact, redact_url, secret_strings, split_protocol
+from hookline.errors import DatasetError, did_you_mean
+
+__all__ = ["DataCatalog"]
+
+#: The prefix of the names under which :meth:`DataCatalog.add_parameters` registers parameters.
+PARAMS_PREFIX = "params:"
+
+
+class DataCatalog:
+    """Named datasets, loaded and saved by name.
+
+    Args:
+        datasets: name -> dataset.
+    """
+
+    def __init__(self, datasets: Mapping[str, AbstractDataset] | None = None) -> None:
+        self._datasets: dict[str, AbstractDataset] = {}
+        for name, dataset in (datasets or {}).items():
+            self.add(name, dataset)
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_config(
+        cls,
+        catalog: Mapping[str, Any] | None,
+        credentials: Mapping[str, Any] | None = None,
+        *,
+        load_versions: Mapping[str, str] | None = None,
+        save_version: str | None = None,
+        project_path: str | os.PathLike[str] | None = None,
+        source: str = "catalog.yml",
+        credentials_source: str = "credentials.yml",
+    ) -> DataCatalog:
+        """Build a catalog from the ``catalog`` configuration (``catalog.yml``).
+
+        Args:
+            catalog: entry name -> ``{"type": ..., **arguments of the dataset}``. ``type`` is a
+                short name from :data:`hookline.datasets.DATASET_TYPES` or a dotted class path.
+                Entries whose name starts with ``_`` only hold YAML anchors and are skipped.
+            credentials: name -> mapping; an entry's ``credentials: NAME`` is looked up here.
+            load_versions: entry name -> version to load, for versioned entries.
+            save_version: the version every versioned entry saves (the run's).
+            project_path: relative local ``filepath`` values are made relative to it.
+            source: the catalog file name used in error messages.
+            credentials_source: the credentials file name used in error messages.
+
+        Raises:
+            DatasetError: one message naming ``source``, the entry and what is wrong.
+        """
+        if catalog is None:
+            catalog = {}
+        if not isinstance(catalog, Mapping):
+            raise DatasetError(
+                f"{source}: the catalog must map dataset names to entries, "
+                f"not be a {type(catalog).__name__}"
+            )
+        if credentials is None:
+            credentials = {}
+        if not isinstance(credentials, Mapping):
+            raise DatasetError(
+                f"{credentials_source}: credentials must map names to mappings, "
+                f"not be a {type(credentials).__name__}"
+            )
+        entries = {
+            str(name): entry for name, entry in catalog.items() if not str(name).startswith("_")
+        }
+        versions = dict(load_versions or {})
+        for name in versions:
+            entry = entries.get(name)
+            if entry is None:
+                raise DatasetError(
+                    f"Load version given for '{name}', which is not in {source}."
+                    f"{did_you_mean(name, entries)}"
+                )
+            if not (isinstance(entry, Mapping) and entry.get("versioned")):
+                raise DatasetError(
+                    f"Load version given for '{name}', which is not versioned in {source} "
+                    "(add 'versioned: true' to its entry)"
+                )
+        builder = _EntryBuilder(
+            credentials=credentials,
+            load_versions=versions,
+            save_version=save_version,
+            project_path=Path(project_path) if project_path is not None else None,
+            source=source,
+            credentials_source=credentials_source,
+        )
+        return cls({name: builder.build(name, entry) for name, entry in entries.items()})
+
+    def add(self, name: str, dataset: AbstractDataset, replace: bool = False) -> None:
+        """Register ``dataset`` as ``name``; an existing name needs ``replace=True``."""
+        if not isinstance(dataset, AbstractDataset):
+            raise DatasetError(
+                f"Cannot add '{name}' to the catalog: a {type(dataset).__name__} is not a "
+                "dataset (wrap plain data with add_feed_dict() or MemoryDataset)"
+            )
+        if not replace and name in self._datasets:
+            raise DatasetError(
+                f"Dataset '{name}' is already in the catalog (pass replace=True to replace it)"
+            )
+        self._datasets[name] = dataset
+
+    def add_feed_dict(self, feed: Mapping[str, Any], replace: bool = True) -> None:
+        """Register every value of ``feed``: datasets as they are, anything else in memory."""
+        for name, value in feed.items():
+            dataset = value if isinstance(value, AbstractDataset) else MemoryDataset(value)
+            self.add(name, dataset, replace=replace)
+
+    def add_parameters(self, params: Mapping[str, Any]) -> None:
+        """Register ``parameters`` (all of them) and ``params:<key path>`` for every nested key.
+
+        ``{"model_options": {"test_size": 0.2}}`` gives ``parameters``,
+        ``params:model_options`` and ``params:model_options.test_size``. Parameters
+        registered by an earlier call are dropped first.
+        """
+        for name in [n for n in self._datasets if n.startswith(PARAMS_PREFIX)]:
+            del self._datasets[name]
+        self._datasets["parameters"] = MemoryDataset(params)
+        stack: list[tuple[str, Mapping[str, Any]]] = [("", params)]
+        while stack:
+            prefix, mapping = stack.pop()
+            for key, value in mapping.items():
+                path = f"{prefix}.{key}" if prefix else str(key)
+                self._datasets[PARAMS_PREFIX + path] = MemoryDataset(value)
+                if isinstance(value, Mapping):
+                    stack.append((path, value))
+
+    def shallow_copy(self) -> DataCatalog:
+        """A new catalog holding the same dataset objects (adding to it leaves this one as is)."""
+        copied = DataCatalog()
+        copied._datasets = dict(self._datasets)
+        return copied
+
+    # -- the hot path ------------------------------------------------------------------------
+
+    def load(self, name: str) -> Any:
+        """Load dataset ``name``.
+
+        Raises:
+            DatasetError: unknown name (with the closest names), or the dataset failed:
+                ``Failed to load dataset '<name>' (<type> at <filepath>): <message>``.
+        """
+        try:
+            dataset = self._datasets[name]
+        except KeyError:
+            raise self._unknown(name) from None
+        try:
+            return dataset.load()
+        except Exception as exc:
+            raise _failure("load", name, dataset, exc) from _cause(dataset, exc)
+
+    def save(self, name: str, data: Any) -> None:
+        """Save ``data`` as dataset ``name`` (errors as for :meth:`load`)."""
+        try:
+            dataset = self._datasets[name]
+        except KeyError:
+            raise self._unknown(name) from None
+        try:
+            dataset.save(data)
+        except Exception as exc:
+            raise _failure("save", name, dataset, exc) from _cause(dataset, exc)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def exists(self, name: str) -> bool:
+        """Whether dataset ``name`` has data to load."""
+        dataset = self.get_dataset(name)
+        try:
+            return dataset.exists()
+        except Exception as exc:
+            raise _failure("check", name, dataset, exc) from _cause(dataset, exc)
+
+    def release(self, name: str) -> None:
+        """Let dataset ``name`` drop what it holds in memory."""
+        dataset = self.get_dataset(name)
+        try:
+            dataset.release()
+        except Exception as exc:
+            raise _failure("release", name, dataset, exc) from _cause(dataset, exc)
+
+    def get_dataset(self, name: str) -> AbstractDataset:
+        """The dataset registered as ``name``."""
+        try:
+            return self._datasets[name]
+        except KeyError:
+            raise self._unknown(name) from None
+
+    def _get_dataset(self, name: str) -> AbstractDataset:
+        """Kedro's spelling of :meth:`get_dataset`, kept so that hooks ported from Kedro work."""
+        return self.get_dataset(name)
+
+    def list(self, regex_search: str | None = None) -> builtins.list[str]:
+        """The dataset names, in the order they were added (only those matching a regex)."""
+        if regex_search is None:
+            return builtins.list(self._datasets)
+        try:
+            pattern = re.compile(regex_search)
+        except re.error as exc:
+            raise DatasetError(f"Invalid regular expression {regex_search!r}: {exc}") from None
+        return [name for name in self._datasets if pattern.search(name)]
+
+    def is_memory(self, name: str) -> bool:
+        """Whether ``name`` lives in memory; an absent name does (the runner adds it so)."""
+        dataset = self._datasets.get(name)
+        return dataset is None or isinstance(dataset, MemoryDataset)
+
+    def __contains__(self, name: object) -> bool:
+        """Whether a dataset is registered under ``name``."""
+        return name in self._datasets
+
+    def __len__(self) -> int:
+        """The number of datasets."""
+        return len(self._datasets)
+
+    def __iter__(self) -> Iterator[str]:
+        """The dataset names."""
+        return iter(self._datasets)
+
+    def __repr__(self) -> str:
+        entries = ", ".join(
+            f"{name}: {dataset_type_name(dataset)}" for name, dataset in self._datasets.items()
+        )
+        return f"DataCatalog({{{entries}}})"
+
+    def _unknown(self, name: str) -> DatasetError:
+        return DatasetError(
+            f"Dataset '{name}' is not in the catalog.{did_you_mean(name, self._datasets)}"
+        )
+
+
+_VERBS = {"load": "load", "save": "save", "check": "check whether", "release": "release"}
+
+
+def _failure(action: str, name: str, dataset: AbstractDataset, exc: Exception) -> DatasetError:
+    where = dataset_type_name(dataset)
+    filepath = dataset.filepath
+    if filepath is not None:
+        where += f" at {redact_url(str(filepath))}"
+    message = str(exc) if isinstance(exc, DatasetError) else f"{type(exc).__name__}: {exc}"
+    verb = _VERBS[action]
+    suffix = " exists" if action == "check" else ""
+    return DatasetError(
+        f"Failed to {verb} dataset '{name}'{suffix} ({where}): {dataset._redact(message)}"
+    )
+
+
+def _cause(dataset: AbstractDataset, exc: Exception) -> Exception | None:
+    # When the original message held a secret it is not chained: a traceback would print it.
+    text = f"{type(exc).__name__}: {exc}"
+    return exc if dataset._redact(text) == text else None
+
+
+class _EntryBuilder:
+    """Turns one catalog entry into a dataset, with errors naming the file and the entry."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Mapping[str, Any],
+        load_versions: Mapping[str, str],
+        save_version: str | None,
+        project_path: Path | None,
+        source: str,
+        credentials_source: str,
+    ) -> None:
+        self.credentials = credentials
+        self.load_versions = load_versions
+        self.save_version = save_version
+        self.project_path = project_path
+        self.source = source
+        self.credentials_source = credentials_source
+
+    def build(self, name: str, entry: Any) -> AbstractDataset:
+        where = f"{self.source}: catalog entry '{name}'"
+        if not isinstance(entry, Mapping):
+            raise DatasetError(
+                f"{where} must be a mapping with a 'type' key, not a {type(entry).__name__}"
+            )
+        config = dict(entry)
+        type_name = config.pop("type", None)
+        if not isinstance(type_name, str) or not type_name:
+            raise DatasetError(
+                f"{where} has no 'type' (one of {', '.join(sorted(DATASET_TYPES))}, "
+                "or a dotted class path)"
+            )
+        try:
+            dataset_cls = resolve_dataset_type(type_name)
+        except DatasetError as exc:
+            raise DatasetError(f"{where}: {exc}") from None
+        secrets: builtins.list[str] = []
+        if "credentials" in config:
+            config["credentials"] = self._credentials(name, config["credentials"])
+            secrets = secret_strings(config["credentials"])
+        filepath = config.get("filepath")
+        if self.project_path is not None and isinstance(filepath, str | os.PathLike):
+            text = os.fspath(filepath)
+            if split_protocol(text)[0] is None and not Path(text).is_absolute():
+                config["filepath"] = str(self.project_path / text)
+        where = f"{where} ({type_name})"
+        accepted = _check_arguments(dataset_cls, config, where)
+        if config.get("versioned"):
+            if accepted is not None and "version" not in accepted:
+                raise DatasetError(f"{where}: this dataset type cannot be versioned")
+            config["version"] = Version(self.load_versions.get(name), self.save_version)
+        try:
+            return dataset_cls(**config)
+        except DatasetError as exc:
+            message = redact(f"{where}: {exc}", secrets)
+            raise DatasetError(message) from None
+        except Exception as exc:
+            message = redact(f"{where}: {type(exc).__name__}: {exc}", secrets)
+            # An original message holding a secret is not chained: a traceback would print it.
+            cause = exc if redact(str(exc), secrets) == str(exc) else None
+            raise DatasetError(message) from cause
+
+    def _credentials(self, name: str, value: Any) -> dict[str, Any]:
+        # No message here quotes a credentials value, only names.
+        if isinstance(value, Mapping):
+            return dict(value)
+        if not isinstance(value, str):
+            raise DatasetError(
+                f"{self.source}: catalog entry '{name}': 'credentials' must be the name of an "
+                f"entry of {self.credentials_source}, not a {type(value).__name__}"
+            )
+        found = self.credentials.get(value)
+        if found is None:
+            known = ", ".join(sorted(map(str, self.credentials))) or "none"
+            raise DatasetError(
+                f"{self.source}: catalog entry '{name}' uses credentials '{value}', which are "
+                f"not in {self.credentials_source} (known: {known})."
+                f"{did_you_mean(value, map(str, self.credentials))}"
+            )
+        if not isinstance(found, Mapping):
+            raise DatasetError(
+                f"{self.credentials_source}: credentials '{value}' (used by catalog entry "
+                f"'{name}' in {self.source}) must be a mapping of keys to values, "
+                f"not a {type(found).__name__}"
+            )
+        return dict(found)
+
+
+def _check_arguments(
+    dataset_cls: type[AbstractDataset], config: Mapping[str, Any], where: str
+) -> builtins.list[str] | None:
+    """Name an unknown or a missing argument before the class sees it (with a suggestion).
+
+    Returns the accepted argument names, or ``None`` when the class takes any keyword.
+    """
+    try:
+        parameters = inspect.signature(dataset_cls).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    accepted = [
+        name
+        for name, p in parameters.items()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
+    for key in config:
+        if key not in accepted:
+            raise DatasetError(
+                f"{where}: unknown argument '{key}'.{did_you_mean(key, accepted)}"
+                f" Arguments: {', '.join(accepted)}"
+            )
+    for name in accepted:
+        if parameters[name].default is inspect.Parameter.empty and name not in config:
+            raise DatasetError(f"{where}: missing argument '{name}'")
+    return accepted

@@ -1,0 +1,82 @@
+"""The context of one run: project, environment, configuration, parameters and hooks."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hookline.catalog import DataCatalog
+from hookline.config import ConfigLoader
+from hookline.hooks.manager import HookManager
+from hookline.project import ProjectMetadata
+
+
+class HooklineContext:
+    """Everything a run and its plugins need to know about the project.
+
+    Plugins receive it in ``after_context_created`` and read their configuration through
+    ``context.config_loader`` (for example ``context.config_loader["mlflow"]``).
+
+    Attributes:
+        project_path: The project folder.
+        package_name: The project's package.
+        project_name: The project's name for people.
+        env: The configuration environment in use (``None`` means base plus local).
+        config_loader: Reads ``conf/<env>/*.yml``.
+        hook_manager: The run's hook manager.
+        extra_params: Parameters given on the command line with ``--params``.
+    """
+
+    def __init__(
+        self,
+        metadata: ProjectMetadata,
+        config_loader: ConfigLoader,
+        hook_manager: HookManager,
+        env: str | None = None,
+        extra_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.project_path: Path = metadata.project_path
+        self.package_name = metadata.package_name
+        self.project_name = metadata.project_name
+        self.env = env
+        self.config_loader = config_loader
+        self.hook_manager = hook_manager
+        self.extra_params = dict(extra_params or {})
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """The project's parameters, with ``--params`` applied."""
+        return dict(self.config_loader["parameters"])
+
+    def create_catalog(
+        self, save_version: str, load_versions: dict[str, str] | None = None
+    ) -> DataCatalog:
+        """Build the catalog from ``catalog.yml`` and the parameters, then fire
+        ``after_catalog_created``."""
+        conf_catalog = self.config_loader["catalog"]
+        conf_creds = self.config_loader["credentials"]
+        load_versions = dict(load_versions or {})
+        catalog = DataCatalog.from_config(
+            conf_catalog,
+            conf_creds,
+            load_versions=load_versions,
+            save_version=save_version,
+            project_path=self.project_path,
+        )
+        catalog.add_parameters(self.params)
+        feed_dict = {name: catalog.load(name) for name in catalog.list() if _is_param(name)}
+        self.hook_manager.hook.after_catalog_created(
+            catalog=catalog,
+            conf_catalog=conf_catalog,
+            conf_creds=conf_creds,
+            parameters=self.params,
+            feed_dict=feed_dict,
+            save_version=save_version,
+            load_versions=load_versions,
+        )
+        return catalog
+
+
+def _is_param(name: str) -> bool:
+    return name == "parameters" or name.startswith("params:")

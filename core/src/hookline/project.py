@@ -1,0 +1,173 @@
+"""Finding a hookline project and reading its settings and pipeline registry.
+
+A project is a folder with a ``pyproject.toml`` holding::
+
+    [tool.hookline]
+    package_name = "spaceflights"     # the package under src/
+    project_name = "Spaceflights"     # optional, shown to people and used by plugins
+
+plus ``conf/`` and ``src/<package_name>/`` with ``settings.py`` (optional) and
+``pipeline_registry.py`` defining ``register_pipelines() -> dict[str, Pipeline]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hookline.errors import ProjectError
+from hookline.pipeline import Pipeline
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_PIPELINE = "__default__"
+
+
+@dataclass(frozen=True)
+class ProjectMetadata:
+    """Where a project lives and what its package is called.
+
+    Attributes:
+        project_path: The folder holding ``pyproject.toml``.
+        package_name: The importable package under the source folder.
+        project_name: A name for people and plugins (MLflow's default experiment name).
+        source_dir: The folder added to ``sys.path`` so the package imports.
+    """
+
+    project_path: Path
+    package_name: str
+    project_name: str
+    source_dir: Path
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """What a project's ``settings.py`` declares.
+
+    Attributes:
+        hooks: Hook instances registered for every run (``HOOKS``).
+        disable_hooks_for_plugins: Distributions whose hooks are not registered.
+        conf_source: The configuration folder, relative to the project.
+    """
+
+    hooks: tuple[object, ...] = ()
+    disable_hooks_for_plugins: tuple[str, ...] = ()
+    conf_source: str = "conf"
+
+
+def find_project(path: Path | str | None = None) -> ProjectMetadata:
+    """Return the project at ``path``, or the one holding the current folder.
+
+    Raises:
+        ProjectError: If no ``pyproject.toml`` with a ``[tool.hookline]`` table is found.
+    """
+    if path is not None:
+        return read_metadata(Path(path).resolve() / "pyproject.toml")
+    start = Path.cwd().resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "hookline" in _read_toml(candidate).get("tool", {}):
+            return read_metadata(candidate)
+    raise ProjectError(
+        f"No hookline project found in {start} or its parents: a project has a pyproject.toml "
+        "with a [tool.hookline] table naming its package_name. Use --project PATH to name one."
+    )
+
+
+def read_metadata(pyproject: Path) -> ProjectMetadata:
+    """Read a project's ``[tool.hookline]`` table from ``pyproject``."""
+    if not pyproject.is_file():
+        raise ProjectError(
+            f"{pyproject.parent} is not a hookline project: it has no pyproject.toml."
+        )
+    table = _read_toml(pyproject).get("tool", {}).get("hookline")
+    if not isinstance(table, dict):
+        raise ProjectError(f"{pyproject} has no [tool.hookline] table.")
+    package_name = table.get("package_name")
+    if not isinstance(package_name, str) or not package_name.isidentifier():
+        raise ProjectError(
+            f"{pyproject}: [tool.hookline] package_name must be the name of a Python package, "
+            f"got {package_name!r}."
+        )
+    source_dir = pyproject.parent / str(table.get("source_dir", "src"))
+    return ProjectMetadata(
+        project_path=pyproject.parent,
+        package_name=package_name,
+        project_name=str(table.get("project_name", package_name)),
+        source_dir=source_dir,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ProjectError(f"{path} is not valid TOML: {error}") from None
+
+
+def import_project_module(metadata: ProjectMetadata, module: str) -> ModuleType | None:
+    """Import ``<package>.<module>`` of the project; ``None`` if that module does not exist.
+
+    Raises:
+        ProjectError: If the module exists but importing it fails.
+    """
+    source = str(metadata.source_dir)
+    if source not in sys.path:
+        sys.path.insert(0, source)
+    name = f"{metadata.package_name}.{module}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name in (name, metadata.package_name):
+            return None
+        raise ProjectError(f"Importing {name} failed: {error}") from error
+    except Exception as error:
+        raise ProjectError(f"Importing {name} failed: {type(error).__name__}: {error}") from error
+
+
+def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
+    """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS`` and ``CONF_SOURCE`` from ``settings.py``."""
+    module = import_project_module(metadata, "settings")
+    if module is None:
+        return ProjectSettings()
+    where = f"{metadata.package_name}/settings.py"
+    return ProjectSettings(
+        hooks=_as_tuple(getattr(module, "HOOKS", ()), "HOOKS", where),
+        disable_hooks_for_plugins=tuple(
+            str(name)
+            for name in _as_tuple(
+                getattr(module, "DISABLE_HOOKS_FOR_PLUGINS", ()), "DISABLE_HOOKS_FOR_PLUGINS", where
+            )
+        ),
+        conf_source=str(getattr(module, "CONF_SOURCE", "conf")),
+    )
+
+
+def _as_tuple(value: object, name: str, where: str) -> tuple[object, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ProjectError(f"{where}: {name} must be a tuple, e.g. {name} = (...,), got {value!r}.")
+    return tuple(value)
+
+
+def load_pipelines(metadata: ProjectMetadata) -> dict[str, Pipeline]:
+    """Call the project's ``register_pipelines()`` and check what it returns."""
+    module = import_project_module(metadata, "pipeline_registry")
+    where = f"{metadata.package_name}/pipeline_registry.py"
+    register = getattr(module, "register_pipelines", None)
+    if register is None:
+        raise ProjectError(f"{where} must define register_pipelines() -> dict[str, Pipeline].")
+    pipelines = register()
+    if not isinstance(pipelines, dict) or not all(
+        isinstance(p, Pipeline) for p in pipelines.values()
+    ):
+        raise ProjectError(f"{where}: register_pipelines() must return a dict of Pipeline objects.")
+    return pipelines

@@ -1,0 +1,264 @@
+"""What every runner shares: running one node with its hooks, releasing memory datasets, and
+the checks made before the first node.
+
+Runners are the only callers of node and dataset hooks, and they call them in the thread or
+process that loads, runs and saves the node. Pipeline hooks belong to the session.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from hookline.catalog import DataCatalog
+from hookline.datasets import MemoryDataset
+from hookline.errors import DatasetError, HookError, did_you_mean
+from hookline.hooks.manager import HookManager
+from hookline.measurements import publishing_to
+from hookline.node import Node
+from hookline.pipeline import Pipeline
+from hookline.runner.progress import ProgressReporter
+
+logger = logging.getLogger(__name__)
+
+#: The hooks a runner calls, per node or per dataset.
+NODE_HOOK_NAMES = (
+    "before_dataset_loaded",
+    "after_dataset_loaded",
+    "before_node_run",
+    "after_node_run",
+    "on_node_error",
+    "before_dataset_saved",
+    "after_dataset_saved",
+)
+
+
+class NodeHookCallers:
+    """The node and dataset hook callers of one run, looked up once.
+
+    A hook nobody implements is ``None``, so it costs one test per node instead of a call.
+    """
+
+    __slots__ = NODE_HOOK_NAMES
+
+    def __init__(self, hook_manager: HookManager) -> None:
+        for name in NODE_HOOK_NAMES:
+            caller = getattr(hook_manager.hook, name)
+            setattr(self, name, caller if caller.get_hookimpls() else None)
+
+
+def run_node(node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_id: str) -> None:
+    """Load a node's inputs, run it and save its outputs, firing the node and dataset hooks.
+
+    Any failure (a load, a hook, the function, a save) reaches ``on_node_error`` and is
+    re-raised.
+    """
+    inputs: dict[str, Any] = {}
+    try:
+        for name in node.inputs:
+            if hooks.before_dataset_loaded is not None:
+                hooks.before_dataset_loaded(dataset_name=name, node=node)
+            data = catalog.load(name)
+            if hooks.after_dataset_loaded is not None:
+                hooks.after_dataset_loaded(dataset_name=name, data=data, node=node)
+            inputs[name] = data
+        if hooks.before_node_run is not None:
+            replacements = hooks.before_node_run(
+                node=node,
+                catalog=catalog,
+                inputs=inputs,
+                is_async=False,
+                session_id=session_id,
+                run_id=session_id,
+            )
+            if replacements:
+                inputs = _replace_inputs(node, inputs, replacements)
+        outputs = node.run(inputs)
+        if hooks.after_node_run is not None:
+            hooks.after_node_run(
+                node=node,
+                catalog=catalog,
+                inputs=inputs,
+                outputs=outputs,
+                is_async=False,
+                session_id=session_id,
+                run_id=session_id,
+            )
+        for name, data in outputs.items():
+            if hooks.before_dataset_saved is not None:
+                hooks.before_dataset_saved(dataset_name=name, data=data, node=node)
+            catalog.save(name, data)
+            if hooks.after_dataset_saved is not None:
+                hooks.after_dataset_saved(dataset_name=name, data=data, node=node)
+    except Exception as error:
+        _notify_node_error(error, node, catalog, inputs, hooks, session_id)
+        raise
+
+
+def _replace_inputs(node: Node, inputs: dict[str, Any], replacements: list[Any]) -> dict[str, Any]:
+    replaced = dict(inputs)
+    for replacement in replacements:
+        if not isinstance(replacement, dict):
+            raise HookError(
+                f"A before_node_run hook returned a {type(replacement).__name__} for node "
+                f"{node.name}; it must return None or a dict mapping input names to values."
+            )
+        replaced.update(replacement)
+    return replaced
+
+
+def _notify_node_error(
+    error: Exception,
+    node: Node,
+    catalog: DataCatalog,
+    inputs: dict[str, Any],
+    hooks: NodeHookCallers,
+    session_id: str,
+) -> None:
+    if hooks.on_node_error is None:
+        return
+    try:
+        hooks.on_node_error(
+            error=error,
+            node=node,
+            catalog=catalog,
+            inputs=inputs,
+            is_async=False,
+            session_id=session_id,
+            run_id=session_id,
+        )
+    except Exception:
+        # The node's own error is what the user must see; a failing error hook only adds to it.
+        logger.exception("An on_node_error hook failed while handling node %s", node.name)
+
+
+class ReleaseTracker:
+    """Releases each dataset as soon as no remaining node needs it, in O(inputs) per node.
+
+    The pipeline's free inputs (parameters, raw data) and free outputs (the run's result) are
+    never released.
+    """
+
+    def __init__(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
+        self._catalog = catalog
+        self._keep = pipeline.inputs() | pipeline.outputs()
+        self._remaining: dict[str, int] = {}
+        for node in pipeline.nodes:
+            for name in node.inputs:
+                self._remaining[name] = self._remaining.get(name, 0) + 1
+
+    def node_done(self, node: Node) -> None:
+        """Record that ``node`` has finished, releasing the inputs it was the last user of."""
+        for name in node.inputs:
+            left = self._remaining[name] - 1
+            self._remaining[name] = left
+            if left == 0 and name not in self._keep:
+                self._catalog.release(name)
+
+
+class AbstractRunner(abc.ABC):
+    """Runs a pipeline's nodes against a catalog, firing node and dataset hooks.
+
+    Subclasses implement :meth:`_run`, deciding where and in which order nodes run; the
+    semantics of hooks, errors and dataset release are the same for every runner.
+    """
+
+    def run(
+        self,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        hook_manager: HookManager | None = None,
+        session_id: str = "",
+        reporter: ProgressReporter | None = None,
+    ) -> dict[str, Any]:
+        """Run ``pipeline`` and return its free outputs that only live in memory.
+
+        Args:
+            pipeline: The nodes to run.
+            catalog: Where inputs are loaded from and outputs saved to. Datasets the pipeline
+                uses but the catalog lacks are added as memory datasets.
+            hook_manager: The hooks to fire; none when omitted.
+            session_id: Passed to node hooks as ``session_id`` and ``run_id``.
+            reporter: Receives node events; by default one INFO log line per node.
+
+        Raises:
+            DatasetError: Before any node runs, if a free input of the pipeline is missing.
+        """
+        hook_manager = hook_manager or HookManager()
+        reporter = reporter or ProgressReporter()
+        check_free_inputs(pipeline, catalog)
+        for name in pipeline.all_outputs():
+            if name not in catalog:
+                catalog.add(name, MemoryDataset())
+        reporter.start(len(pipeline.nodes))
+        try:
+            with publishing_to(hook_manager.hook.on_measurement):
+                self._run(pipeline, catalog, hook_manager, session_id, reporter)
+        finally:
+            reporter.finish()
+        return {
+            name: catalog.load(name)
+            for name in sorted(pipeline.outputs())
+            if catalog.is_memory(name)
+        }
+
+    @abc.abstractmethod
+    def _run(
+        self,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        hook_manager: HookManager,
+        session_id: str,
+        reporter: ProgressReporter,
+    ) -> None:
+        """Run every node of ``pipeline``, reporting each one to ``reporter``."""
+
+
+def check_free_inputs(pipeline: Pipeline, catalog: DataCatalog) -> None:
+    """Fail before any node runs if the pipeline needs a dataset nobody provides.
+
+    Raises:
+        DatasetError: Naming the missing inputs and the closest catalog names.
+    """
+    missing = sorted(name for name in pipeline.inputs() if name not in catalog)
+    if not missing:
+        return
+    known = catalog.list()
+    hints = "".join(did_you_mean(name, known) for name in missing)
+    raise DatasetError(
+        f"Pipeline input(s) {missing} are not in the catalog, and no node produces them."
+        f"{hints} Add them to catalog.yml or parameters.yml."
+    )
+
+
+def timed_run_node(
+    node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_id: str
+) -> tuple[float, Exception | None]:
+    """Run one node in the calling thread; return its wall time and the error it raised, if any.
+
+    The error is returned rather than raised so that the runner's main thread, which owns the
+    reporter, can report it before re-raising.
+    """
+    started = time.perf_counter()
+    try:
+        run_node(node, catalog, hooks, session_id)
+    except Exception as error:
+        return time.perf_counter() - started, error
+    return time.perf_counter() - started, None
+
+
+def ready_nodes(pipeline: Pipeline) -> tuple[dict[Node, int], list[Node]]:
+    """Return each node's count of unfinished parents, and the nodes with none."""
+    waiting = {node: len(pipeline.parents(node)) for node in pipeline.nodes}
+    return waiting, [node for node, count in waiting.items() if count == 0]
+
+
+def unblocked_children(pipeline: Pipeline, node: Node, waiting: dict[Node, int]) -> Iterable[Node]:
+    """Mark ``node`` finished in ``waiting`` and yield the children it was the last parent of."""
+    for child in pipeline.children(node):
+        waiting[child] -= 1
+        if waiting[child] == 0:
+            yield child

@@ -1,0 +1,61 @@
+"""What a runner reports while it works: one line per node, and the records of the summary."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from hookline.node import Node
+
+logger = logging.getLogger("hookline.runner")
+
+
+@dataclass
+class NodeRecord:
+    """How one node of a run went.
+
+    Attributes:
+        name: The node's name.
+        seconds: Wall time from the first input load to the last output save.
+        status: ``completed`` or ``failed``.
+    """
+
+    name: str
+    seconds: float
+    status: str
+
+
+class ProgressReporter:
+    """Receives node events from a runner (always in the runner's main thread), logs one INFO
+    line per node and keeps a :class:`NodeRecord` per node for the run summary.
+
+    Subclass it to draw progress differently (the CLI draws a rich progress bar on a terminal).
+    """
+
+    def __init__(self) -> None:
+        self.records: list[NodeRecord] = []
+        self.total = 0
+
+    def start(self, total: int) -> None:
+        """Called once before the first node, with the number of nodes to run."""
+        self.total = total
+
+    def node_completed(self, node: Node, seconds: float) -> None:
+        """Called after a node's outputs were saved."""
+        self.records.append(NodeRecord(node.name, seconds, "completed"))
+        logger.info(
+            "Completed node %s (%d/%d) in %.3fs", node.name, len(self.records), self.total, seconds
+        )
+
+    def node_failed(self, node: Node, seconds: float, error: BaseException) -> None:
+        """Called when a node failed, after its ``on_node_error`` hooks ran."""
+        self.records.append(NodeRecord(node.name, seconds, "failed"))
+        logger.error("Node %s failed after %.3fs: %s", node.name, seconds, _one_line(error))
+
+    def finish(self) -> None:
+        """Called once after the last node, whether the run succeeded or not."""
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

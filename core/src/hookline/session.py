@@ -1,0 +1,311 @@
+"""One run of a project: builds the context, fires the pipeline hooks, and hands the pipeline
+to a runner.
+
+The session is the only caller of ``after_context_created``, ``after_catalog_created`` and the
+pipeline hooks, always in the main process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from hookline import __version__
+from hookline.catalog import DataCatalog
+from hookline.config import ConfigLoader
+from hookline.context import HooklineContext
+from hookline.errors import ProjectError, did_you_mean
+from hookline.hooks.manager import HookManager, create_hook_manager
+from hookline.hooks.markers import hook_impl
+from hookline.measurements import Measurement, publishing_to
+from hookline.pipeline import Pipeline
+from hookline.project import (
+    DEFAULT_PIPELINE,
+    ProjectMetadata,
+    find_project,
+    load_pipelines,
+    load_settings,
+)
+from hookline.runner import AbstractRunner, NodeRecord, ProgressReporter, SequentialRunner
+from hookline.runner.base import check_free_inputs
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced and how it went.
+
+    Attributes:
+        session_id: The id of the run.
+        outputs: Free outputs of the pipeline that live only in memory.
+        records: One record per node that ran.
+        measurements: Every measurement published during the run.
+    """
+
+    session_id: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+    records: list[NodeRecord] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+
+
+class RunFailed(Exception):
+    """A pipeline run failed after it started; ``on_pipeline_error`` hooks have run.
+
+    Attributes:
+        error: The exception that ended the run.
+        result: Records and measurements of what happened before the failure.
+        resume_from: Node names to pass to ``--from-nodes`` to finish the run.
+        failed_in: The hook implementation the error was raised in, if any.
+    """
+
+    def __init__(
+        self,
+        error: Exception,
+        result: RunResult,
+        resume_from: list[str],
+        failed_in: str | None,
+    ) -> None:
+        where = f" in {failed_in}" if failed_in else ""
+        super().__init__(f"Pipeline run failed{where}: {type(error).__name__}: {error}")
+        self.error = error
+        self.result = result
+        self.resume_from = resume_from
+        self.failed_in = failed_in
+
+
+class _MeasurementCollector:
+    """Keeps every measurement of the run for its summary (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.measurements: list[Measurement] = []
+        self._lock = threading.Lock()
+
+    @hook_impl
+    def on_measurement(self, measurement: Measurement) -> None:
+        """Keep ``measurement``."""
+        with self._lock:
+            self.measurements.append(measurement)
+
+
+def new_session_id() -> str:
+    """Return a session id in Kedro's format, a UTC timestamp: ``2026-11-22T10.20.30.123Z``."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H.%M.%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class HooklineSession:
+    """Runs pipelines of one project with one configuration environment.
+
+    Example::
+
+        session = HooklineSession.create("path/to/project", env="local")
+        result = session.run(pipeline_name="data_science")
+    """
+
+    def __init__(
+        self,
+        metadata: ProjectMetadata,
+        env: str | None = None,
+        extra_params: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.metadata = metadata
+        self.env = env
+        self.extra_params = dict(extra_params or {})
+        self.session_id = session_id or new_session_id()
+        self._context: HooklineContext | None = None
+
+    @classmethod
+    def create(
+        cls,
+        project_path: Path | str | None = None,
+        env: str | None = None,
+        extra_params: dict[str, Any] | None = None,
+    ) -> HooklineSession:
+        """Create a session for the project at ``project_path`` (default: the current one)."""
+        return cls(find_project(project_path), env=env, extra_params=extra_params)
+
+    def load_context(self) -> HooklineContext:
+        """Build the context (settings, hooks, config) once and fire ``after_context_created``."""
+        if self._context is None:
+            settings = load_settings(self.metadata)
+            hook_manager = create_hook_manager(
+                settings.hooks, disabled_plugins=settings.disable_hooks_for_plugins
+            )
+            config_loader = ConfigLoader(
+                self.metadata.project_path / settings.conf_source,
+                env=self.env,
+                runtime_params=self.extra_params,
+            )
+            self._context = HooklineContext(
+                self.metadata, config_loader, hook_manager, self.env, self.extra_params
+            )
+            hook_manager.hook.after_context_created(context=self._context)
+        return self._context
+
+    def run(
+        self,
+        pipeline_name: str | None = None,
+        *,
+        tags: Iterable[str] = (),
+        runner: AbstractRunner | None = None,
+        node_names: Iterable[str] = (),
+        from_nodes: Iterable[str] = (),
+        to_nodes: Iterable[str] = (),
+        from_inputs: Iterable[str] = (),
+        to_outputs: Iterable[str] = (),
+        load_versions: dict[str, str] | None = None,
+        reporter: ProgressReporter | None = None,
+    ) -> RunResult:
+        """Run a registered pipeline, filtered as asked.
+
+        Raises:
+            HooklineError: Before any hook of the pipeline fired, for a usage or config error.
+            RunFailed: If the run started and failed (the error hooks have run).
+            KeyboardInterrupt: On Ctrl-C, after ``on_pipeline_error`` ran with it.
+        """
+        context = self.load_context()
+        name = pipeline_name or DEFAULT_PIPELINE
+        pipeline = _select_pipeline(load_pipelines(self.metadata), name).filter(
+            tags=list(tags),
+            node_names=list(node_names),
+            from_nodes=list(from_nodes),
+            to_nodes=list(to_nodes),
+            from_inputs=list(from_inputs),
+            to_outputs=list(to_outputs),
+        )
+        runner = runner or SequentialRunner()
+        reporter = reporter or ProgressReporter()
+        catalog = context.create_catalog(self.session_id, load_versions)
+        check_free_inputs(pipeline, catalog)
+        run_params = self._run_params(
+            name, tags, node_names, from_nodes, to_nodes, from_inputs, to_outputs,
+            load_versions, runner,
+        )  # fmt: skip
+        return self._run(context.hook_manager, pipeline, catalog, run_params, runner, reporter)
+
+    def _run(
+        self,
+        hook_manager: HookManager,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        run_params: dict[str, Any],
+        runner: AbstractRunner,
+        reporter: ProgressReporter,
+    ) -> RunResult:
+        collector = _MeasurementCollector()
+        hook_manager.register(collector, name="hookline:run-summary")
+        hook = hook_manager.hook
+        result = RunResult(self.session_id, records=reporter.records)
+        try:
+            with publishing_to(hook.on_measurement):
+                hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+                result.outputs = runner.run(
+                    pipeline, catalog, hook_manager, self.session_id, reporter
+                )
+                hook.after_pipeline_run(
+                    run_params=run_params,
+                    run_result=result.outputs,
+                    pipeline=pipeline,
+                    catalog=catalog,
+                )
+        except BaseException as error:
+            result.measurements = collector.measurements
+            hook.on_pipeline_error(
+                error=error, run_params=run_params, pipeline=pipeline, catalog=catalog
+            )
+            if not isinstance(error, Exception):
+                raise
+            completed = {r.name for r in reporter.records if r.status == "completed"}
+            raise RunFailed(
+                error,
+                result,
+                resume_nodes(pipeline, completed, catalog),
+                hook_manager.describe_failure(error),
+            ) from error
+        finally:
+            hook_manager.unregister(collector)
+        result.measurements = collector.measurements
+        return result
+
+    def _run_params(
+        self,
+        pipeline_name: str,
+        tags: Iterable[str],
+        node_names: Iterable[str],
+        from_nodes: Iterable[str],
+        to_nodes: Iterable[str],
+        from_inputs: Iterable[str],
+        to_outputs: Iterable[str],
+        load_versions: dict[str, str] | None,
+        runner: AbstractRunner,
+    ) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "run_id": self.session_id,
+            "project_path": str(self.metadata.project_path),
+            "env": self.env,
+            "hookline_version": __version__,
+            "tags": list(tags),
+            "from_nodes": list(from_nodes),
+            "to_nodes": list(to_nodes),
+            "node_names": list(node_names),
+            "from_inputs": list(from_inputs),
+            "to_outputs": list(to_outputs),
+            "load_versions": dict(load_versions or {}),
+            "extra_params": dict(self.extra_params),
+            "pipeline_name": pipeline_name,
+            "pipeline_names": [pipeline_name],
+            "namespace": None,
+            "runner": type(runner).__name__,
+        }
+
+
+def _select_pipeline(pipelines: dict[str, Pipeline], name: str) -> Pipeline:
+    if name in pipelines:
+        return pipelines[name]
+    known = sorted(pipelines)
+    raise ProjectError(
+        f"No pipeline named '{name}'.{did_you_mean(name, known)} "
+        f"Registered pipelines: {', '.join(known) or 'none'}."
+    )
+
+
+def resume_nodes(pipeline: Pipeline, completed: set[str], catalog: DataCatalog) -> list[str]:
+    """Return the fewest node names whose ``--from-nodes`` run finishes a failed run.
+
+    A node that did not complete is restarted; when one of its inputs lived only in memory,
+    the node that produced it must run again too, since memory does not outlive the run.
+    """
+    remaining = {node for node in pipeline.nodes if node.name not in completed}
+    starts = {n for n in remaining if not any(p in remaining for p in pipeline.parents(n))}
+    needed: set[Any] = set()
+    stack = list(starts)
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        for name in node.inputs:
+            producer = pipeline.producer(name)
+            if producer is not None and catalog.is_memory(name):
+                stack.append(producer)
+    # --from-nodes also runs every descendant, so a node below another needed one is implied.
+    implied = {n for n in needed if _has_ancestor_in(pipeline, n, needed)}
+    return [node.name for node in pipeline.nodes if node in needed - implied]
+
+
+def _has_ancestor_in(pipeline: Pipeline, node: Any, candidates: set[Any]) -> bool:
+    seen: set[Any] = set()
+    stack = list(pipeline.parents(node))
+    while stack:
+        parent = stack.pop()
+        if parent in candidates:
+            return True
+        if parent not in seen:
+            seen.add(parent)
+            stack.extend(pipeline.parents(parent))
+    return False

@@ -1,0 +1,178 @@
+"""Every check a person or CI runs on hookline: `nox` runs the default ones, `nox --list` shows all.
+
+Plugins are discovered, never listed: every folder `plugins/<name>/` with a pyproject.toml is a
+plugin distribution and is installed, type-checked, tested and built by the sessions below.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nox
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # nox itself depends on tomli there
+    import tomli as tomllib
+
+nox.needs_version = ">=2024.3.2"  # the first release that knows the "uv|virtualenv" fallback
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "types", "tests", "wheelhouse"]
+
+ROOT = Path(__file__).resolve().parent
+CORE = ROOT / "core"
+FIXTURE_PLUGINS_DIR = ROOT / "tests" / "fixtures" / "plugins"
+
+
+def _distributions(parent: Path) -> list[Path]:
+    """Folders directly under ``parent`` that hold a pyproject.toml, in a stable order."""
+    return sorted(p.parent for p in parent.glob("*/pyproject.toml"))
+
+
+def _project(folder: Path) -> dict[str, Any]:
+    with (folder / "pyproject.toml").open("rb") as f:
+        project: dict[str, Any] = tomllib.load(f)["project"]
+    return project
+
+
+PLUGINS = _distributions(ROOT / "plugins")
+FIXTURE_PLUGINS = _distributions(FIXTURE_PLUGINS_DIR)
+
+
+def _editable(*specs: Path | str) -> list[str]:
+    """``-e spec`` for each folder (or ``folder[extra]``)."""
+    return [arg for spec in specs for arg in ("-e", str(spec))]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff's lint rules and its formatter, over the whole repository."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy --strict over the core and every plugin, against their installed dependencies."""
+    # One install command, so that a plugin's dependency on `hookline` is met by the local core
+    # and never looked up on an index.
+    session.install(*_editable(CORE, *PLUGINS), "mypy>=1.11", "types-PyYAML", "pandas-stubs")
+    # The folders are passed explicitly (not left to [tool.mypy] files) because mypy fails on a
+    # glob that matches nothing, which `plugins/*/src` does until the first plugin lands.
+    sources = [CORE / "src", *(p / "src" for p in PLUGINS)]
+    session.run("mypy", *(str(s.relative_to(ROOT)) for s in sources))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (benchmarks excluded), with every plugin and the fixture plugins installed."""
+    # The fixture plugins are installed as real distributions (not editable) so their entry
+    # points are read from installed metadata exactly as a user's plugin would be.
+    session.install(
+        *_editable(f"{CORE}[pandas]", *PLUGINS),
+        *(str(p) for p in FIXTURE_PLUGINS),
+        "pytest>=8.1",
+        "hypothesis",
+    )
+    # pytest exits with 5 when it collected no test. nox fails a session on any non-zero exit
+    # and that is deliberate: a suite that silently runs nothing must not look green.
+    # Arguments after `--` replace the default path: `nox -s tests -- tests/core -k catalog`.
+    session.run("pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session
+def wheelhouse(session: nox.Session) -> None:
+    """Build every wheel, then install the core and each plugin extra as a user would, fresh."""
+    session.install("build[uv]")
+    wheelhouse_dir = Path(session.create_tmp()).resolve() / "wheelhouse"
+    # Start empty: an old wheel of another version would let a broken build go unnoticed.
+    shutil.rmtree(wheelhouse_dir, ignore_errors=True)
+    for folder in (CORE, *PLUGINS):
+        session.run(
+            "python", "-m", "build", "--wheel", "--installer=uv",
+            "--outdir", str(wheelhouse_dir), str(folder),
+        )  # fmt: skip
+
+    # Canonical distribution name -> version, read off the wheels (versions may be dynamic).
+    local = dict(parse_wheel_filename(w.name)[:2] for w in wheelhouse_dir.glob("*.whl"))
+    # Pin every local distribution to the version just built, so that pip can never prefer a
+    # release of the same name from an index over the wheel in the wheelhouse.
+    constraints = wheelhouse_dir / "constraints.txt"
+    constraints.write_text("".join(f"{name}=={version}\n" for name, version in local.items()))
+
+    core = _project(CORE)
+
+    checks: list[tuple[str, list[str]]] = [(core["name"], [])]
+    for extra, requirements in core.get("optional-dependencies", {}).items():
+        names = (canonicalize_name(Requirement(r).name) for r in requirements)
+        plugins = [name for name in names if name.startswith("hookline-")]
+        if not plugins:
+            continue  # not a plugin extra (pandas, dask)
+        missing = [name for name in plugins if name not in local]
+        if missing:
+            session.log(f"skipping [{extra}]: no folder under plugins/ for {', '.join(missing)}")
+        else:
+            checks.append((f"{core['name']}[{extra}]", plugins))
+
+    for requirement, plugins in checks:
+        _check_fresh_install(session, wheelhouse_dir, constraints, requirement, plugins)
+
+
+def _check_fresh_install(
+    session: nox.Session,
+    wheelhouse_dir: Path,
+    constraints: Path,
+    requirement: str,
+    plugins: list[str],
+) -> None:
+    """``pip install`` ``requirement`` into a new venv; `hookline` must run and list ``plugins``."""
+    session.log(f"fresh install of {requirement!r}")
+    with tempfile.TemporaryDirectory(prefix="hookline-wheelhouse-") as tmp:
+        venv = Path(tmp) / "venv"
+        bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+        # The variables of nox's own venv would leak into the user's shell we imitate here.
+        env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+
+        def run(*args: str) -> str:
+            # Run from the empty temp dir so nothing in the repository can be imported by accident.
+            proc = subprocess.run(
+                args, cwd=tmp, env=env, capture_output=True, text=True, check=False
+            )
+            output = proc.stdout + proc.stderr
+            if proc.returncode != 0:
+                session.error(
+                    f"{requirement}: `{' '.join(args)}` exited with {proc.returncode}:\n{output}"
+                )
+            return output
+
+        session.run("python", "-m", "venv", str(venv))
+        run(
+            str(bin_dir / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+            "--find-links", str(wheelhouse_dir), "--constraint", str(constraints), requirement,
+        )  # fmt: skip
+        hookline = str(bin_dir / "hookline")
+        session.log(run(hookline, "--version").strip())
+        if plugins:
+            listing = run(hookline, "hooks")
+            for name in plugins:
+                if name not in listing:
+                    session.error(
+                        f"{requirement}: `hookline hooks` does not list {name}:\n{listing}"
+                    )
+            session.log(f"`hookline hooks` lists {', '.join(plugins)}")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks (tests/benchmarks/run.py), in a session of their own; posargs go to it."""
+    session.install(*_editable(f"{CORE}[pandas]"))
+    session.run("python", "tests/benchmarks/run.py", *session.posargs)
