@@ -3,28 +3,46 @@
 The public API::
 
     from hookline import node, pipeline, Pipeline, DataCatalog, hook_impl, SequentialRunner
+
+Names are imported on first use, so ``import hookline`` (and ``hookline --help``) stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from hookline.catalog import DataCatalog
-from hookline.hooks.markers import hook_impl
-from hookline.measurements import Measurement, publish_measurement
+# node and pipeline share their names with their modules, so they are bound eagerly: a lazy
+# attribute would be shadowed by the submodule once anything imports ``hookline.node``.
 from hookline.node import Node, node
 from hookline.pipeline import Pipeline, pipeline
-from hookline.runner import AbstractRunner, SequentialRunner, ThreadRunner
 
-__all__ = [
-    "AbstractRunner",
-    "DataCatalog",
-    "Measurement",
-    "Node",
-    "Pipeline",
-    "SequentialRunner",
-    "ThreadRunner",
-    "__version__",
-    "hook_impl",
-    "node",
-    "pipeline",
-    "publish_measurement",
-]
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "AbstractRunner": "hookline.runner",
+    "DataCatalog": "hookline.catalog",
+    "Measurement": "hookline.measurements",
+    "SequentialRunner": "hookline.runner",
+    "ThreadRunner": "hookline.runner",
+    "hook_impl": "hookline.hooks.markers",
+    "publish_measurement": "hookline.measurements",
+}
+
+__all__ = ["Node", "Pipeline", "__version__", "node", "pipeline", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from hookline.catalog import DataCatalog
+    from hookline.hooks.markers import hook_impl
+    from hookline.measurements import Measurement, publish_measurement
+    from hookline.runner import AbstractRunner, SequentialRunner, ThreadRunner
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is used."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hookline' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

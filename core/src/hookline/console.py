@@ -88,7 +88,7 @@ def _node_rows(records: Sequence[NodeRecord]) -> list[tuple[str, ...]]:
     shown = list(records)
     if len(shown) > SUMMARY_NODE_ROWS:
         shown = sorted(records, key=lambda r: r.seconds, reverse=True)[:SUMMARY_NODE_ROWS]
-    rows = [(r.name, r.status, f"{r.seconds:.3f}") for r in shown]
+    rows: list[tuple[str, ...]] = [(r.name, r.status, f"{r.seconds:.3f}") for r in shown]
     if len(records) > len(shown):
         failed = sum(r.status != "completed" for r in records)
         total = sum(r.seconds for r in records)
@@ -102,7 +102,7 @@ def _measurement_rows(measurements: Sequence[Measurement]) -> list[tuple[str, ..
     groups: dict[tuple[str, str], list[Measurement]] = defaultdict(list)
     for measurement in measurements:
         groups[(measurement.name, measurement.unit)].append(measurement)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for (name, unit), group in sorted(groups.items()):
         top = max(group, key=lambda m: m.value)
         rows.append((name, unit, str(len(group)), f"{top.value:.4g}", top.subject()))

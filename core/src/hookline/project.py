@@ -26,7 +26,7 @@ from hookline.pipeline import Pipeline
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEFAULT_PIPELINE = "__default__"
 
@@ -109,7 +109,8 @@ def read_metadata(pyproject: Path) -> ProjectMetadata:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
-            return tomllib.load(file)
+            content: dict[str, Any] = tomllib.load(file)
+            return content
     except tomllib.TOMLDecodeError as error:
         raise ProjectError(f"{path} is not valid TOML: {error}") from None
 

@@ -7,7 +7,6 @@ pipeline hooks, always in the main process.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -77,17 +76,15 @@ class RunFailed(Exception):
 
 
 class _MeasurementCollector:
-    """Keeps every measurement of the run for its summary (thread-safe)."""
+    """Hands every measurement published in this process to the run's reporter."""
 
-    def __init__(self) -> None:
-        self.measurements: list[Measurement] = []
-        self._lock = threading.Lock()
+    def __init__(self, reporter: ProgressReporter) -> None:
+        self._reporter = reporter
 
     @hook_impl
     def on_measurement(self, measurement: Measurement) -> None:
-        """Keep ``measurement``."""
-        with self._lock:
-            self.measurements.append(measurement)
+        """Keep ``measurement`` for the summary."""
+        self._reporter.add_measurements((measurement,))
 
 
 def new_session_id() -> str:
@@ -196,10 +193,12 @@ class HooklineSession:
         runner: AbstractRunner,
         reporter: ProgressReporter,
     ) -> RunResult:
-        collector = _MeasurementCollector()
+        collector = _MeasurementCollector(reporter)
         hook_manager.register(collector, name="hookline:run-summary")
         hook = hook_manager.hook
-        result = RunResult(self.session_id, records=reporter.records)
+        result = RunResult(
+            self.session_id, records=reporter.records, measurements=reporter.measurements
+        )
         try:
             with publishing_to(hook.on_measurement):
                 hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
@@ -213,7 +212,6 @@ class HooklineSession:
                     catalog=catalog,
                 )
         except BaseException as error:
-            result.measurements = collector.measurements
             hook.on_pipeline_error(
                 error=error, run_params=run_params, pipeline=pipeline, catalog=catalog
             )
@@ -228,7 +226,6 @@ class HooklineSession:
             ) from error
         finally:
             hook_manager.unregister(collector)
-        result.measurements = collector.measurements
         return result
 
     def _run_params(

@@ -99,7 +99,7 @@ def redact(text: str, secret_values: list[str]) -> str:
     return redact_url(text)
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a new file next to ``path``, then move it over ``path`` in one step.
 
     The temporary file lives in the same folder (so :func:`os.replace` is atomic), is flushed

@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from pluggy import HookCaller
+
 from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset
 from hookline.errors import DatasetError, HookError, did_you_mean
@@ -43,6 +45,14 @@ class NodeHookCallers:
     """
 
     __slots__ = NODE_HOOK_NAMES
+
+    before_dataset_loaded: HookCaller | None
+    after_dataset_loaded: HookCaller | None
+    before_node_run: HookCaller | None
+    after_node_run: HookCaller | None
+    on_node_error: HookCaller | None
+    before_dataset_saved: HookCaller | None
+    after_dataset_saved: HookCaller | None
 
     def __init__(self, hook_manager: HookManager) -> None:
         for name in NODE_HOOK_NAMES:

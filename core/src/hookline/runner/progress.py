@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hookline.measurements import Measurement
 from hookline.node import Node
 
 logger = logging.getLogger("hookline.runner")
@@ -27,14 +30,23 @@ class NodeRecord:
 
 class ProgressReporter:
     """Receives node events from a runner (always in the runner's main thread), logs one INFO
-    line per node and keeps a :class:`NodeRecord` per node for the run summary.
+    line per node, and keeps what the run summary shows: a :class:`NodeRecord` per node and
+    every measurement, including those published in worker processes.
 
     Subclass it to draw progress differently (the CLI draws a rich progress bar on a terminal).
     """
 
     def __init__(self) -> None:
         self.records: list[NodeRecord] = []
+        self.measurements: list[Measurement] = []
         self.total = 0
+        # Measurements arrive from node threads as well as the main thread.
+        self._lock = threading.Lock()
+
+    def add_measurements(self, measurements: Iterable[Measurement]) -> None:
+        """Keep ``measurements`` for the summary (thread-safe)."""
+        with self._lock:
+            self.measurements.extend(measurements)
 
     def start(self, total: int) -> None:
         """Called once before the first node, with the number of nodes to run."""
