@@ -22,7 +22,9 @@ def _fixture_plugins_installed() -> None:
         try:
             metadata.distribution(dist)
         except metadata.PackageNotFoundError:
-            pytest.fail(f"{dist} is not installed: install tests/fixtures/plugins/* (nox -s tests does)")
+            pytest.fail(
+                f"{dist} is not installed: install tests/fixtures/plugins/* (nox -s tests does)"
+            )
 
 
 @pytest.fixture
@@ -54,7 +56,9 @@ def test_an_installed_plugin_fires_with_no_code_change(project: Path, tmp_path: 
     assert lines[1]["node"] == "double"
 
 
-def test_a_plugin_that_fails_to_import_is_a_warning_naming_it(project: Path, tmp_path: Path) -> None:
+def test_a_plugin_that_fails_to_import_is_a_warning_naming_it(
+    project: Path, tmp_path: Path
+) -> None:
     code, stderr, _ = run_logged(project, tmp_path)
     assert code == 0
     assert "hookline-brokenplugin==0.1.0 was not loaded" in stderr

@@ -66,7 +66,9 @@ def test_unknown_argument_names_class_method_and_valid_arguments() -> None:
 
 
 def test_a_class_instead_of_an_instance_is_a_clear_error() -> None:
-    with pytest.raises(HookError, match=r"First \(from settings\) is a class; register an instance"):
+    with pytest.raises(
+        HookError, match=r"First \(from settings\) is a class; register an instance"
+    ):
         create_hook_manager([First], load_entry_points=False)
 
 
@@ -120,7 +122,6 @@ def test_a_failure_is_attributed_to_the_hook_and_class() -> None:
 
 def test_a_failure_outside_hooks_is_not_attributed() -> None:
     manager = create_hook_manager([Raising()], load_entry_points=False)
-    try:
+    with pytest.raises(ValueError, match="not from a hook") as raised:
         raise ValueError("not from a hook")
-    except ValueError as error:
-        assert manager.describe_failure(error) is None
+    assert manager.describe_failure(raised.value) is None

@@ -182,7 +182,10 @@ class BrokenSave(MemoryDataset):
 
 @pytest.mark.parametrize(
     ("catalog_entries", "expected_message"),
-    [({"x": BrokenLoad()}, "disk on fire"), ({"x": MemoryDataset(1), "y": BrokenSave()}, "disk full")],
+    [
+        ({"x": BrokenLoad()}, "disk on fire"),
+        ({"x": MemoryDataset(1), "y": BrokenSave()}, "disk full"),
+    ],
     ids=["load", "save"],
 )
 def test_dataset_failures_reach_on_node_error(
@@ -197,7 +200,9 @@ def test_dataset_failures_reach_on_node_error(
     assert recording_hooks.hooks_named("on_node_error") == ["double"]
 
 
-def test_measurements_reach_every_sink(runner: AbstractRunner, recording_hooks: RecordingHooks) -> None:
+def test_measurements_reach_every_sink(
+    runner: AbstractRunner, recording_hooks: RecordingHooks
+) -> None:
     runner.run(
         pipeline([node(measure, "x", "y", name="measure")]),
         DataCatalog({"x": MemoryDataset(42)}),

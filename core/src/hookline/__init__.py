@@ -30,7 +30,20 @@ _EXPORTS = {
     "publish_measurement": "hookline.measurements",
 }
 
-__all__ = ["Node", "Pipeline", "__version__", "node", "pipeline", *sorted(_EXPORTS)]
+__all__ = [
+    "AbstractRunner",
+    "DataCatalog",
+    "Measurement",
+    "Node",
+    "Pipeline",
+    "SequentialRunner",
+    "ThreadRunner",
+    "__version__",
+    "hook_impl",
+    "node",
+    "pipeline",
+    "publish_measurement",
+]
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog

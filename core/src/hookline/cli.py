@@ -119,8 +119,8 @@ def run(
     """Run a pipeline of the project in the current folder (or --project)."""
     from hookline.config import parse_runtime_params
     from hookline.console import RichProgressReporter, configure_logging, is_terminal
-    from hookline.runner.registry import create_runner
     from hookline.runner.progress import ProgressReporter
+    from hookline.runner.registry import create_runner
     from hookline.session import HooklineSession, RunFailed
 
     configure_logging(log_level.upper())

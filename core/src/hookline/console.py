@@ -121,8 +121,8 @@ def _write_table(
             table.add_row(*row)
         Console(file=stream).print(table)
         return
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
-    line = "  ".join("{:<%d}" % width for width in widths)
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
     stream.write(f"{title}\n{line.format(*header)}\n")
     for row in rows:
         stream.write(line.format(*row) + "\n")

@@ -11,8 +11,6 @@ import contextlib
 import os
 import posixpath
 import re
-import secrets
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -126,7 +124,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 
 def _create_temp_file(folder: Path, name: str) -> Path:
     while True:
-        tmp = folder / f".tmp-{secrets.token_hex(6)}-{name}"
+        tmp = folder / f".tmp-{os.urandom(6).hex()}-{name}"
         try:
             # os.open with mode 0o666 lets the umask decide the permissions, as for a plain
             # open(); tempfile.mkstemp would leave every saved file readable by its owner only.
@@ -380,6 +378,8 @@ class FileDataset(AbstractDataset):
                 if not local.exists():
                     raise DatasetError(f"File {local} does not exist") from None
                 raise
+        import tempfile  # only remote files need a local copy
+
         fs = self._filesystem()
         remote = str(target)
         if not fs.isfile(remote):
@@ -405,6 +405,8 @@ class FileDataset(AbstractDataset):
                         path.parent.rmdir()
                 raise
         else:
+            import tempfile  # only remote files need a local copy
+
             fs = self._filesystem()
             remote = str(target)
             with tempfile.TemporaryDirectory(prefix="hookline-") as folder:

@@ -34,7 +34,7 @@ SETTINGS_SOURCE = "settings"
 
 
 def normalize_distribution_name(name: str) -> str:
-    """Return ``name`` normalised as PEP 503 does, so ``Hookline_MLflow`` matches ``hookline-mlflow``."""
+    """Return ``name`` normalised as PEP 503 does: ``Hookline_MLflow`` -> ``hookline-mlflow``."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

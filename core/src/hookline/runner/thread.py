@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections import deque
 import queue
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
