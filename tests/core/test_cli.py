@@ -186,3 +186,32 @@ def test_ctrl_c_runs_on_pipeline_error_and_exits_130(project: Path, tmp_path: Pa
 def test_version_and_help(project: Path) -> None:
     assert "hookline, version" in hookline(project, "--version").stdout
     assert "run" in hookline(project, "--help").stdout
+
+
+def test_an_unknown_dataset_type_names_the_catalog_file_and_entry(project: Path) -> None:
+    (project / "conf" / "local" / "catalog.yml").write_text("y:\n  type: pandas.CSVDatset\n")
+    done = hookline(project, "run")
+    assert done.returncode == 2
+    assert "conf/local/catalog.yml" in done.stderr
+    assert "'y'" in done.stderr
+    assert "pandas.CSVDataset" in done.stderr  # the close name is suggested
+    assert "Traceback" not in done.stderr
+
+
+CANARY = "canary-s3cr3t-7f1d"
+
+
+def test_credentials_appear_in_no_output(project: Path) -> None:
+    local = project / "conf" / "local"
+    (local / "credentials.yml").write_text(f"db:\n  password: {CANARY}\n  user: me\n")
+    (local / "parameters.yml").write_text(f"x: 2\napi_token: {CANARY}\n")
+    ok = hookline(project, "run", "--log-level", "DEBUG")
+    assert ok.returncode == 0, ok.stderr
+    (local / "catalog.yml").write_text(
+        "y:\n  type: pickle.PickleDataset\n  filepath: y.pkl\n  credentials: dbx\n"
+    )
+    bad = hookline(project, "run", "--log-level", "DEBUG")
+    assert bad.returncode == 2
+    assert "dbx" in bad.stderr
+    for done in (ok, bad):
+        assert CANARY not in done.stdout + done.stderr

@@ -63,6 +63,8 @@ class HooklineContext:
             load_versions=load_versions,
             save_version=save_version,
             project_path=self.project_path,
+            source=self._describe_files("catalog"),
+            credentials_source=self._describe_files("credentials"),
         )
         catalog.add_parameters(self.params)
         feed_dict = {name: catalog.load(name) for name in catalog.list() if _is_param(name)}
@@ -76,6 +78,20 @@ class HooklineContext:
             load_versions=load_versions,
         )
         return catalog
+
+    def _describe_files(self, key: str) -> str:
+        """Name the files behind config ``key`` for error messages, relative to the project."""
+        files = self.config_loader.files(key)
+        if not files:
+            return f"{key}.yml"
+        return ", ".join(_relative(file, self.project_path) for file in files)
+
+
+def _relative(path: Path, start: Path) -> str:
+    try:
+        return str(path.relative_to(start))
+    except ValueError:
+        return str(path)
 
 
 def _is_param(name: str) -> bool:
