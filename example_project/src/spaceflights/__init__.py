@@ -1,0 +1,1 @@
+"""spaceflights: hookline's example project, priced shuttles watched by every plugin."""

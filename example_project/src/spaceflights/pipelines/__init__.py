@@ -1,0 +1,1 @@
+"""The example's pipelines: data_processing, data_science and reporting."""

@@ -1,0 +1,1 @@
+"""Cleaning the raw exports into one model input table."""

@@ -1,0 +1,1 @@
+"""Training and evaluating the price model."""

@@ -1,0 +1,1 @@
+"""Charts people would rather look at than read."""
