@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hookline import Pipeline
-
 from spaceflights.pipelines.data_processing import pipeline as data_processing
 from spaceflights.pipelines.data_science import pipeline as data_science
 from spaceflights.pipelines.reporting import pipeline as reporting

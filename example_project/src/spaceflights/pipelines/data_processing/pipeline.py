@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hookline import Pipeline, node, pipeline
-
 from spaceflights.pipelines.data_processing.nodes import (
     create_model_input_table,
     preprocess_companies,

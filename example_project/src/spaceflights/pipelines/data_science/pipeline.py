@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hookline import Pipeline, node, pipeline
-
 from spaceflights.pipelines.data_science.nodes import evaluate_model, split_data, train_model
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hookline import Pipeline, node, pipeline
-
 from spaceflights.pipelines.reporting.nodes import plot_predictions
 
 
