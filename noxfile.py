@@ -89,9 +89,6 @@ def tests(session: nox.Session) -> None:
         *(str(p) for p in FIXTURE_PLUGINS),
         "pytest>=8.1",
         "hypothesis",
-        # hookline-memory's tests allocate real arrays and run the seed's memory_profiler hook.
-        "numpy",
-        "memory_profiler",
     )
     _install_services(session)
     # pytest exits with 5 when it collected no test. nox fails a session on any non-zero exit

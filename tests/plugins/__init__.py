@@ -1,0 +1,1 @@
+"""Tests of the plugin distributions under plugins/, one folder per plugin."""

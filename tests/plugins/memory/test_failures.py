@@ -1,0 +1,152 @@
+"""Monitoring never fails a run: whatever breaks in hookline-memory is logged once, and the
+run goes on.
+
+The failures are real: psutil raising ``NoSuchProcess`` because the backend reads the memory
+of a process that has exited, and a sink of another plugin that raises. They are put in
+through the plugin's own configuration point, the ``backends`` the hook object is built with.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+import pytest
+
+from hookline import DataCatalog, Measurement, hook_impl, node, pipeline
+from hookline.datasets import MemoryDataset
+from hookline.runner import AbstractRunner, ProgressReporter, SequentialRunner
+from hookline_memory import MemoryConfig, MemoryHooks
+from hookline_memory.backends import PsutilBackend
+
+from .conftest import MeasurementSink, allocate, manager_with
+
+
+def exited_process() -> psutil.Process:
+    """A psutil handle on a process that has exited: every reading of it raises."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    process = psutil.Process(child.pid)
+    child.wait()
+    return process
+
+
+class DeadProcessBackend:
+    """Reads the memory of a process that is gone, at every start and end: psutil raises."""
+
+    def __init__(self, config: MemoryConfig) -> None:
+        self._process = exited_process()
+
+    def read(self) -> int:
+        return int(self._process.memory_info().rss)
+
+    def sample(self) -> int:
+        return self.read()
+
+
+class BrokenSamplerBackend(DeadProcessBackend):
+    """Reads this process at start and end, but samples a process that is gone."""
+
+    def __init__(self, config: MemoryConfig) -> None:
+        super().__init__(config)
+        self._own = PsutilBackend(config)
+
+    def read(self) -> int:
+        return self._own.read()
+
+    def sample(self) -> int:
+        return int(self._process.memory_info().rss)
+
+
+class RaisingSink:
+    """Another plugin's sink that fails on every measurement."""
+
+    @hook_impl
+    def on_measurement(self, measurement: Measurement) -> None:
+        raise ConnectionError("metrics server went away")
+
+
+def hold(x: int) -> int:
+    """Hold 20 MiB for 50 sampler intervals, so that the sampler runs during the node."""
+    data = allocate(20)
+    time.sleep(0.1)
+    del data
+    return x + 1
+
+
+PIPE = pipeline([node(hold, "a", "b", name="n1"), node(hold, "b", "c", name="n2")])
+
+
+def warnings_of_plugin(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "hookline_memory" and r.levelno >= logging.WARNING
+    ]
+
+
+def run(runner: AbstractRunner, *hooks: object) -> dict[str, Any]:
+    return runner.run(PIPE, DataCatalog({"a": MemoryDataset(1)}), manager_with(*hooks), "sid")
+
+
+@pytest.mark.parametrize("backend", [DeadProcessBackend, BrokenSamplerBackend])
+def test_a_failing_backend_never_fails_the_run(
+    runner: AbstractRunner,
+    memory_hooks: Callable[..., MemoryHooks],
+    backend: type[DeadProcessBackend],
+) -> None:
+    hooks = memory_hooks(backends={"psutil": backend})
+
+    assert run(runner, hooks) == {"c": 3}
+
+
+@pytest.mark.parametrize("backend", [DeadProcessBackend, BrokenSamplerBackend])
+def test_a_failing_backend_is_logged_once(
+    memory_hooks: Callable[..., MemoryHooks],
+    caplog: pytest.LogCaptureFixture,
+    backend: type[DeadProcessBackend],
+) -> None:
+    hooks = memory_hooks(backends={"psutil": backend})
+    sink = MeasurementSink()
+
+    run(SequentialRunner(), hooks, sink)
+
+    (warning,) = warnings_of_plugin(caplog)
+    assert "hookline-memory stopped measuring memory for the rest of this run" in warning
+    assert "NoSuchProcess" in warning
+    # Measuring stopped at the failure: nothing after it is published.
+    published = {m.node for m in sink.measurements}
+    assert "n2" not in published
+
+
+def test_a_raising_sink_of_another_plugin_never_fails_the_run_and_is_logged_once(
+    memory_hooks: Callable[..., MemoryHooks], caplog: pytest.LogCaptureFixture
+) -> None:
+    result = run(SequentialRunner(), memory_hooks(), RaisingSink())
+
+    assert result == {"c": 3}
+    (warning,) = warnings_of_plugin(caplog)
+    assert "ConnectionError: metrics server went away" in warning
+
+
+def test_measuring_resumes_with_the_next_run(
+    memory_hooks: Callable[..., MemoryHooks], caplog: pytest.LogCaptureFixture
+) -> None:
+    hooks = memory_hooks(backends={"psutil": BrokenSamplerBackend})
+    run(SequentialRunner(), hooks)
+    assert len(warnings_of_plugin(caplog)) == 1
+
+    hooks.backends["psutil"] = PsutilBackend
+    hooks.configure(hooks.config)  # rebuild the backend, as a new after_context_created does
+    hooks.before_pipeline_run()
+    sink, reporter = MeasurementSink(), ProgressReporter()
+    SequentialRunner().run(
+        PIPE, DataCatalog({"a": MemoryDataset(1)}), manager_with(hooks, sink), "sid", reporter
+    )
+
+    assert {m.node for m in sink.measurements} == {"n1", "n2"}
+    assert len(warnings_of_plugin(caplog)) == 1
