@@ -1,10 +1,13 @@
-"""Fixtures for the core's tests: a recording hook class and a project written to disk."""
+"""Fixtures for the core's tests: a recording hook class, a project written to disk, and a
+Dask cluster."""
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +17,66 @@ from hookline import hook_impl
 
 
 class RecordingHooks:
-    """Implements every hook and records (hook, subject) in the order they fire."""
+    """Implements every hook of a run's lifecycle and records (hook, subject) in the order
+    they fire (the worker-state hooks are tested in test_worker_processes.py).
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-        self.threads: dict[str, str] = {}
+    With ``log_path``, each call is appended to that file as one JSON line instead of kept in
+    memory, so the copies that ParallelRunner and DaskRunner make of this object in their
+    worker processes record into the same place; :attr:`calls`, :attr:`threads` and
+    :attr:`pids` read the file, in the order the calls happened.
+    """
+
+    def __init__(self, log_path: Path | None = None) -> None:
+        self.log_path = log_path
+        self._calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The lock stays behind: a copy in a worker process makes its own.
+        return {"log_path": self.log_path, "_calls": self._calls}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def _record(self, hook: str, subject: str = "") -> None:
+        entry = {
+            "hook": hook,
+            "subject": subject,
+            "thread": threading.current_thread().name,
+            "pid": os.getpid(),
+        }
         with self._lock:
-            self.calls.append((hook, subject))
-            self.threads[f"{hook}:{subject}"] = threading.current_thread().name
+            if self.log_path is None:
+                self._calls.append(entry)
+                return
+            # One write of one short line to a file opened for appending: lines from threads
+            # and processes do not interleave.
+            with self.log_path.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(entry) + "\n")
+
+    def _entries(self) -> list[dict[str, Any]]:
+        if self.log_path is None:
+            return list(self._calls)
+        if not self.log_path.exists():
+            return []
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    @property
+    def calls(self) -> list[tuple[str, str]]:
+        """(hook, subject) of every call, in the order they happened."""
+        return [(e["hook"], e["subject"]) for e in self._entries()]
+
+    @property
+    def threads(self) -> dict[str, str]:
+        """``"hook:subject"`` -> the name of the thread of its last call."""
+        return {f"{e['hook']}:{e['subject']}": e["thread"] for e in self._entries()}
+
+    @property
+    def pids(self) -> list[tuple[str, str, int]]:
+        """(hook, subject, process id) of every call, in the order they happened."""
+        return [(e["hook"], e["subject"], e["pid"]) for e in self._entries()]
 
     def hooks_named(self, hook: str) -> list[str]:
         """The subjects recorded for ``hook``, in order."""
@@ -85,9 +137,22 @@ class RecordingHooks:
 
 
 @pytest.fixture
-def recording_hooks() -> RecordingHooks:
-    """A fresh recording hook instance."""
-    return RecordingHooks()
+def recording_hooks(tmp_path: Path) -> RecordingHooks:
+    """A fresh recording hook instance, recording into a file (so worker copies record too)."""
+    return RecordingHooks(tmp_path / "recorded-hooks.jsonl")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    """A real LocalCluster of 2 worker processes, shared by the tests of a module (starting
+    one takes seconds); yields the scheduler's address."""
+    from hookline.runner.dask import start_local_cluster
+
+    cluster = start_local_cluster(n_workers=2)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
 
 
 ProjectFactory = Callable[..., Path]

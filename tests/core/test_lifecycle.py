@@ -1,11 +1,16 @@
 """The whole hook lifecycle, fired by real runners and a real session on real hook objects.
 
-Parametrized over every runner: node and dataset hooks must behave the same under each.
+Parametrized over every runner: node and dataset hooks must behave the same under each. The
+parallel runner uses real worker processes started with ``spawn`` and the Dask runner a real
+LocalCluster, so every hook object and dataset here is a module-level class (they are pickled
+to the workers) and what hooks see in a worker is recorded into a file.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +29,24 @@ from hookline import (
 from hookline.datasets import MemoryDataset
 from hookline.errors import DatasetError, NodeInputError
 from hookline.hooks.manager import create_hook_manager
-from hookline.runner import AbstractRunner
+from hookline.runner import AbstractRunner, DaskRunner, ParallelRunner
 from hookline.session import HooklineSession, RunFailed
 
 from .conftest import ProjectFactory, RecordingHooks
 
-RUNNERS = {
-    "sequential": SequentialRunner,
-    "thread": lambda: ThreadRunner(max_workers=2),
+RUNNERS: dict[str, Callable[[pytest.FixtureRequest], AbstractRunner]] = {
+    "sequential": lambda request: SequentialRunner(),
+    "thread": lambda request: ThreadRunner(max_workers=2),
+    "parallel": lambda request: ParallelRunner(max_workers=2, mp_context="spawn"),
+    # One LocalCluster of 2 worker processes for the whole module (see conftest.dask_cluster).
+    "dask": lambda request: DaskRunner(address=request.getfixturevalue("dask_cluster")),
 }
 
 
 @pytest.fixture(params=sorted(RUNNERS))
 def runner(request: pytest.FixtureRequest) -> AbstractRunner:
     """Each runner in turn."""
-    return RUNNERS[request.param]()  # type: ignore[no-any-return]
+    return RUNNERS[request.param](request)
 
 
 def double(x: int) -> int:
@@ -99,24 +107,41 @@ def test_node_hooks_fire_in_the_thread_that_runs_the_node(recording_hooks: Recor
     assert threading.current_thread().name == "MainThread"
 
 
-def test_implementations_may_take_any_subset_of_arguments(runner: AbstractRunner) -> None:
-    seen: list[Any] = []
+class Minimal:
+    """Implementations taking no argument and one argument; appends what they see to a file
+    (JSON lines), from whichever process they run in."""
 
-    class Minimal:
-        @hook_impl
-        def before_node_run(self) -> None:
-            seen.append("no arguments")
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
 
-        @hook_impl
-        def after_node_run(self, outputs: dict[str, Any]) -> None:
-            seen.append(outputs)
+    def _append(self, item: Any) -> None:
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(json.dumps(item) + "\n")
 
+    def seen(self) -> list[Any]:
+        """Everything appended so far, in order."""
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    @hook_impl
+    def before_node_run(self) -> None:
+        self._append("no arguments")
+
+    @hook_impl
+    def after_node_run(self, outputs: dict[str, Any]) -> None:
+        self._append(outputs)
+
+
+def test_implementations_may_take_any_subset_of_arguments(
+    runner: AbstractRunner, tmp_path: Path
+) -> None:
+    minimal = Minimal(tmp_path / "seen.jsonl")
     runner.run(
         pipeline([node(double, "x", "y")]),
         DataCatalog({"x": MemoryDataset(5)}),
-        manager_with(Minimal()),
+        manager_with(minimal),
     )
-    assert seen == ["no arguments", {"y": 10}]
+    assert minimal.seen() == ["no arguments", {"y": 10}]
 
 
 class ReplaceX:
@@ -211,18 +236,22 @@ def test_measurements_reach_every_sink(
     assert recording_hooks.hooks_named("on_measurement") == ["rows.seen"]
 
 
+class Tracking(MemoryDataset):
+    """Appends its name to ``released`` when released (in the process that owns the run's
+    memory: the main one, for every runner)."""
+
+    def __init__(self, name: str, released: list[str]) -> None:
+        super().__init__()
+        self.name = name
+        self.released = released
+
+    def release(self) -> None:
+        self.released.append(self.name)
+        super().release()
+
+
 def test_memory_datasets_are_released_when_no_node_needs_them(runner: AbstractRunner) -> None:
     released: list[str] = []
-
-    class Tracking(MemoryDataset):
-        def __init__(self, name: str) -> None:
-            super().__init__()
-            self.name = name
-
-        def release(self) -> None:
-            released.append(self.name)
-            super().release()
-
     pipe = pipeline(
         [
             node(double, "x", "a", name="n1"),
@@ -230,7 +259,9 @@ def test_memory_datasets_are_released_when_no_node_needs_them(runner: AbstractRu
             node(double, "b", "c", name="n3"),
         ]
     )
-    catalog = DataCatalog({"x": MemoryDataset(1), "a": Tracking("a"), "b": Tracking("b")})
+    catalog = DataCatalog(
+        {"x": MemoryDataset(1), "a": Tracking("a", released), "b": Tracking("b", released)}
+    )
     result = runner.run(pipe, catalog)
     assert result == {"c": 8}
     assert sorted(released) == ["a", "b"]
@@ -246,7 +277,10 @@ def explode(y):
 
 
 def test_session_fires_the_whole_lifecycle_in_order(
-    make_project: ProjectFactory, recording_hooks: RecordingHooks, tmp_path: Path
+    runner: AbstractRunner,
+    make_project: ProjectFactory,
+    recording_hooks: RecordingHooks,
+    tmp_path: Path,
 ) -> None:
     project = make_project(
         LIFECYCLE_NODES,
@@ -257,10 +291,11 @@ def test_session_fires_the_whole_lifecycle_in_order(
     session.load_context().hook_manager.register_hooks(recording_hooks, source="test")
     # The context already fired after_context_created before the recorder was registered;
     # record the rest of the lifecycle.
-    result = session.run()
+    result = session.run(runner=runner)
 
     assert result.outputs == {"y": 42}
-    assert [hook for hook, _ in recording_hooks.calls] == [
+    # Installed plugins (hookline-memory) publish measurements in between: not this test's subject.
+    assert [hook for hook, _ in recording_hooks.calls if hook != "on_measurement"] == [
         "after_catalog_created",
         "before_pipeline_run",
         "before_dataset_loaded",
@@ -274,7 +309,7 @@ def test_session_fires_the_whole_lifecycle_in_order(
 
 
 def test_session_failure_fires_on_node_error_then_on_pipeline_error(
-    make_project: ProjectFactory, recording_hooks: RecordingHooks
+    runner: AbstractRunner, make_project: ProjectFactory, recording_hooks: RecordingHooks
 ) -> None:
     project = make_project(
         LIFECYCLE_NODES,
@@ -287,7 +322,7 @@ def test_session_failure_fires_on_node_error_then_on_pipeline_error(
     session = HooklineSession.create(project)
     session.load_context().hook_manager.register_hooks(recording_hooks, source="test")
     with pytest.raises(RunFailed) as failure:
-        session.run()
+        session.run(runner=runner)
     hooks = [hook for hook, _ in recording_hooks.calls]
     assert hooks[-2:] == ["on_node_error", "on_pipeline_error"]
     assert "after_pipeline_run" not in hooks

@@ -22,8 +22,10 @@ from hookline.pipeline import Pipeline, pipeline
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "AbstractRunner": "hookline.runner",
+    "DaskRunner": "hookline.runner",
     "DataCatalog": "hookline.catalog",
     "Measurement": "hookline.measurements",
+    "ParallelRunner": "hookline.runner",
     "SequentialRunner": "hookline.runner",
     "ThreadRunner": "hookline.runner",
     "hook_impl": "hookline.hooks.markers",
@@ -32,9 +34,11 @@ _EXPORTS = {
 
 __all__ = [
     "AbstractRunner",
+    "DaskRunner",
     "DataCatalog",
     "Measurement",
     "Node",
+    "ParallelRunner",
     "Pipeline",
     "SequentialRunner",
     "ThreadRunner",
@@ -49,7 +53,13 @@ if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
     from hookline.hooks.markers import hook_impl
     from hookline.measurements import Measurement, publish_measurement
-    from hookline.runner import AbstractRunner, SequentialRunner, ThreadRunner
+    from hookline.runner import (
+        AbstractRunner,
+        DaskRunner,
+        ParallelRunner,
+        SequentialRunner,
+        ThreadRunner,
+    )
 
 
 def __getattr__(name: str) -> Any:

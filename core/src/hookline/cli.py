@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from hookline import __version__
-from hookline.errors import ConfigError, HooklineError
+from hookline.errors import ConfigError, HooklineError, RemoteTraceback
 from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
 
 logger = logging.getLogger("hookline")
@@ -96,7 +96,19 @@ def _parse_load_versions(values: Sequence[str]) -> dict[str, str]:
 @click.option("--params", "params_text", default="", help="Override parameters: key=value,a.b=2.")
 @click.option("--env", "-e", default=None, help="Configuration environment laid over base/local.")
 @click.option("--runner", "-r", "runner_name", default="SequentialRunner", show_default=True)
-@click.option("--max-workers", type=click.IntRange(min=1), default=None, help="For pool runners.")
+@click.option(
+    "--max-workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads or processes for ThreadRunner, ParallelRunner and DaskRunner.",
+)
+@click.option(
+    "--runner-param",
+    "runner_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A keyword argument of the runner, e.g. address=tcp://host:8786 (repeatable).",
+)
 @click.option("--load-versions", multiple=True, help="Pin versions: dataset:version,...")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--log-level", default=lambda: os.environ.get("HOOKLINE_LOG_LEVEL", "INFO"))
@@ -112,6 +124,7 @@ def run(
     env: str | None,
     runner_name: str,
     max_workers: int | None,
+    runner_params: tuple[str, ...],
     load_versions: tuple[str, ...],
     project: Path | None,
     log_level: str,
@@ -132,7 +145,9 @@ def run(
         result = session.run(
             pipeline_name,
             tags=_split(tags),
-            runner=create_runner(runner_name, max_workers=max_workers),
+            runner=create_runner(
+                runner_name, max_workers=max_workers, **_parse_runner_params(runner_params)
+            ),
             node_names=_split(node_names),
             from_nodes=_split(from_nodes),
             to_nodes=_split(to_nodes),
@@ -153,6 +168,25 @@ def run(
     _print_summary(result.records, result.measurements)
 
 
+def _parse_runner_params(values: Sequence[str]) -> dict[str, Any]:
+    """``("address=tcp://h:8786", "n_workers=4")`` -> keyword arguments, values read as YAML
+    scalars (``4`` is an int)."""
+    from hookline.config import parse_runtime_params
+
+    params: dict[str, Any] = {}
+    for value in values:
+        key, sep, raw = value.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(
+                f"--runner-param takes key=value, got '{value}' "
+                "(e.g. --runner-param address=tcp://127.0.0.1:8786)."
+            )
+        # One pair per option, so a value may hold commas (kept as a string then).
+        params[key] = raw if "," in raw else parse_runtime_params(f"value={raw}")["value"]
+    return params
+
+
 def _print_summary(records: Any, measurements: Any) -> None:
     from hookline.console import render_summary
 
@@ -162,7 +196,10 @@ def _print_summary(records: Any, measurements: Any) -> None:
 def _report_failure(failure: Any, argv: list[str]) -> None:
     _print_summary(failure.result.records, failure.result.measurements)
     error = failure.error
-    if not isinstance(error, HooklineError):
+    if isinstance(error.__cause__, RemoteTraceback):
+        # Raised in a worker process: the worker's traceback is the one worth reading.
+        click.echo(f"Traceback in the worker process:\n{error.__cause__.text}", err=True, nl=False)
+    elif not isinstance(error, HooklineError):
         # The error came from user or library code: its traceback is worth reading, but
         # hookline's own frames are not.
         click.echo(_traceback_without_hookline(error), err=True, nl=False)
@@ -172,7 +209,8 @@ def _report_failure(failure: Any, argv: list[str]) -> None:
 
 
 def _traceback_without_hookline(error: BaseException) -> str:
-    package_dir = str(Path(__file__).parent)
+    # With the separator, so that a plugin's frames (hookline_mlflow/...) are kept.
+    package_dir = str(Path(__file__).parent) + os.sep
     frames = traceback.extract_tb(error.__traceback__)
     kept = [frame for frame in frames if not frame.filename.startswith(package_dir)]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(kept)]

@@ -2,6 +2,8 @@
 
 Everything deriving from :class:`HooklineError` is shown to the user as a single line
 (no traceback) by the CLI, which exits with code 2 for configuration and usage errors.
+:class:`WorkerDied` and :class:`RemoteTraceback` describe failures in the worker processes of
+``ParallelRunner`` and ``DaskRunner``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,36 @@ class HookError(HooklineError):
 
 class ProjectError(HooklineError):
     """A project folder, its settings or its pipeline registry cannot be used."""
+
+
+class WorkerDied(RuntimeError):
+    """A worker process of ``ParallelRunner`` or ``DaskRunner`` died while it ran a node (killed
+    by a signal, the out-of-memory killer, ``os._exit``). The message names the node and, when
+    known, the exit code or signal. Not a :class:`HooklineError`: like a node's own error, it
+    is reported with ``on_pipeline_error`` and the resume command.
+    """
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker process, as text.
+
+    The main process re-raises the worker's exception (of its original type) with this as its
+    ``__cause__``, so that printing the exception prints where it happened in the worker.
+    Frames inside hookline itself are left out of the text.
+
+    Attributes:
+        text: The formatted traceback, with its chained causes.
+        failed_in: The hook implementation the exception was raised in, if any, as
+            :meth:`hookline.hooks.manager.HookManager.describe_failure` names it.
+    """
+
+    def __init__(self, text: str, failed_in: str | None = None) -> None:
+        super().__init__(text, failed_in)
+        self.text = text
+        self.failed_in = failed_in
+
+    def __str__(self) -> str:
+        return f"\n{self.text}"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

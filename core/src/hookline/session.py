@@ -130,7 +130,11 @@ class HooklineSession:
         if self._context is None:
             settings = load_settings(self.metadata)
             hook_manager = create_hook_manager(
-                settings.hooks, disabled_plugins=settings.disable_hooks_for_plugins
+                settings.hooks,
+                disabled_plugins=settings.disable_hooks_for_plugins,
+                # Worker processes import the settings module to get their own HOOKS.
+                settings_module=f"{self.metadata.package_name}.settings",
+                sys_path=[str(self.metadata.source_dir)],
             )
             config_loader = ConfigLoader(
                 self.metadata.project_path / settings.conf_source,
@@ -194,7 +198,9 @@ class HooklineSession:
         reporter: ProgressReporter,
     ) -> RunResult:
         collector = _MeasurementCollector(reporter)
-        hook_manager.register(collector, name="hookline:run-summary")
+        # Worker processes collect their own measurements and return them with each node's
+        # result, so this collector must stay in this process.
+        hook_manager.register_process_local(collector, name="hookline:run-summary")
         hook = hook_manager.hook
         result = RunResult(
             self.session_id, records=reporter.records, measurements=reporter.measurements
@@ -203,7 +209,7 @@ class HooklineSession:
             with publishing_to(hook.on_measurement):
                 hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
                 result.outputs = runner.run(
-                    pipeline, catalog, hook_manager, self.session_id, reporter
+                    pipeline, catalog, hook_manager, self.session_id, reporter, run_params
                 )
                 hook.after_pipeline_run(
                     run_params=run_params,

@@ -5,15 +5,21 @@ Implementations come from two places: the ``HOOKS`` tuple of a project's ``setti
 the ``hookline.hooks`` entry-point group of installed distributions. Distributions can be
 switched off with ``DISABLE_HOOKS_FOR_PLUGINS`` in settings or the environment variable
 ``HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS`` (comma-separated distribution names).
+
+A manager remembers how each plugin was registered, so that a worker process can build the
+same hooks in the same order: :meth:`HookManager.recipe` returns a picklable
+:class:`HookRecipe` whose :meth:`HookRecipe.build` does that in the worker.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import os
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from types import TracebackType
@@ -21,7 +27,7 @@ from typing import Any
 
 import pluggy
 
-from hookline.errors import HookError, did_you_mean
+from hookline.errors import HookError, RemoteTraceback, did_you_mean
 from hookline.hooks import specs
 from hookline.hooks.markers import HOOK_NAMESPACE, HOOKS_ENTRY_POINT_GROUP
 
@@ -57,6 +63,157 @@ class HookImplementationInfo:
     plugin_name: str
 
 
+@dataclass(frozen=True)
+class EntryPointOrigin:
+    """A plugin loaded from an entry point: a worker loads the same entry point again.
+
+    Attributes:
+        name: The entry point's name, e.g. ``mlflow``.
+        value: What it points at, e.g. ``hookline_mlflow:hooks``.
+        group: The entry-point group, ``hookline.hooks``.
+    """
+
+    name: str
+    value: str
+    group: str = HOOKS_ENTRY_POINT_GROUP
+
+    def load(self) -> object:
+        """Import and return the object the entry point names."""
+        return metadata.EntryPoint(self.name, self.value, self.group).load()
+
+
+@dataclass(frozen=True)
+class SettingsOrigin:
+    """A plugin from the ``HOOKS`` of a project's settings module: a worker imports that module.
+
+    Attributes:
+        module: The settings module, e.g. ``spaceflights.settings``.
+        index: The position of the plugin in ``HOOKS``.
+    """
+
+    module: str
+    index: int
+
+    def load(self) -> object:
+        """Import the settings module and return its ``HOOKS[index]``."""
+        hooks = tuple(getattr(importlib.import_module(self.module), "HOOKS", ()))
+        if self.index >= len(hooks):
+            raise HookError(
+                f"{self.module}.HOOKS has {len(hooks)} item(s) in this process, but item "
+                f"{self.index + 1} was registered in the main process: HOOKS must not depend "
+                "on the process that imports the settings."
+            )
+        return hooks[self.index]
+
+
+@dataclass(frozen=True)
+class ObjectOrigin:
+    """A plugin registered directly (tests, notebooks): the object itself is pickled.
+
+    Attributes:
+        plugin: The hook object.
+    """
+
+    plugin: object
+
+    def load(self) -> object:
+        """Return the (unpickled) object."""
+        return self.plugin
+
+
+Origin = EntryPointOrigin | SettingsOrigin | ObjectOrigin
+
+
+@dataclass(frozen=True)
+class HookRecipeEntry:
+    """How to rebuild one registered plugin.
+
+    Attributes:
+        plugin_name: The name it is registered under (the key of its worker state).
+        source: ``settings`` or ``<distribution>==<version>``, as listings show it.
+        origin: Where the object comes from.
+    """
+
+    plugin_name: str
+    source: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class HookRecipe:
+    """A picklable description of a manager's plugins, in registration order, from which
+    :meth:`build` makes an equivalent manager in another process.
+
+    Attributes:
+        entries: One entry per plugin, in the order they were registered (which decides the
+            order in which they fire).
+        sys_path: Folders the plugins' modules are imported from (the project's source
+            folder), put on ``sys.path`` before anything is imported.
+    """
+
+    entries: tuple[HookRecipeEntry, ...]
+    sys_path: tuple[str, ...] = ()
+
+    def build(self) -> HookManager:
+        """Register every plugin of the recipe on a new manager, with the same names, sources
+        and order as in the manager the recipe came from.
+
+        Raises:
+            HookError: If a plugin cannot be loaded here; the message names the plugin.
+        """
+        add_to_sys_path(self.sys_path)
+        manager = HookManager()
+        manager.add_sys_path(*self.sys_path)
+        for entry in self.entries:
+            try:
+                plugin = entry.origin.load()
+            except HookError:
+                raise
+            except Exception as error:
+                raise HookError(
+                    f"Plugin '{entry.plugin_name}' (from {entry.source}) could not be loaded in "
+                    f"a worker process: {type(error).__name__}: {error}"
+                ) from error
+            manager.register_hooks(
+                plugin, source=entry.source, name=entry.plugin_name, origin=entry.origin
+            )
+        return manager
+
+    def check_picklable(self, dumps: Callable[[Any], bytes]) -> None:
+        """Fail if a directly registered hook object cannot be sent to worker processes.
+
+        Args:
+            dumps: The serializer the runner uses (``pickle.dumps``, ``cloudpickle.dumps``).
+
+        Raises:
+            HookError: Naming each plugin that cannot be pickled, and why.
+        """
+        problems = []
+        for entry in self.entries:
+            try:
+                dumps(entry.origin)
+            except Exception as error:
+                plugin = entry.origin.load() if isinstance(entry.origin, ObjectOrigin) else None
+                problems.append(
+                    f"'{entry.plugin_name}' ({_class_name(plugin)}, from {entry.source}): "
+                    f"{type(error).__name__}: {error}"
+                )
+        if problems:
+            raise HookError(
+                "Hook objects must be copied to the worker processes, but these cannot be "
+                f"pickled: {'; '.join(problems)}. Define their classes at module level and "
+                "keep unpicklable members (locks, connections, open files) out of their state "
+                "(or rebuild them in restore_worker_state)."
+            )
+
+
+def add_to_sys_path(folders: Iterable[str]) -> None:
+    """Put each folder at the front of ``sys.path`` unless it is already there."""
+    for folder in reversed(tuple(folders)):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
 class HookManager(pluggy.PluginManager):
     """A pluggy plugin manager that knows every hookline spec and where each plugin came from.
 
@@ -70,8 +227,20 @@ class HookManager(pluggy.PluginManager):
         # code object of each implementation -> (hook, plugin name): lets an exception's
         # traceback name the hook and class that raised, at no cost on the hot path.
         self._impl_codes: dict[Any, tuple[str, str]] = {}
+        # plugin name -> how to rebuild it in a worker process (see recipe()).
+        self._origins: dict[str, Origin] = {}
+        # Plugins of this process only (the session's run summary): never sent to workers.
+        self._process_local: set[str] = set()
+        self._sys_path: tuple[str, ...] = ()
 
-    def register_hooks(self, plugin: object, *, source: str, name: str | None = None) -> str:
+    def register_hooks(
+        self,
+        plugin: object,
+        *,
+        source: str,
+        name: str | None = None,
+        origin: Origin | None = None,
+    ) -> str:
         """Validate and register ``plugin`` (an instance or a module with ``@hook_impl``
         functions), remembering ``source`` for listings and error messages.
 
@@ -79,6 +248,8 @@ class HookManager(pluggy.PluginManager):
             plugin: The hook implementation object.
             source: ``settings`` or ``<distribution>==<version>``.
             name: The registration name; by default derived from the source and class.
+            origin: How a worker process rebuilds the plugin; by default the object itself is
+                pickled (see :meth:`recipe`).
 
         Returns:
             The name the plugin was registered under.
@@ -95,12 +266,49 @@ class HookManager(pluggy.PluginManager):
         plugin_name = name or self._unique_name(f"{source}:{_class_name(plugin)}")
         self.register(plugin, name=plugin_name)
         self._sources[plugin_name] = source
+        self._origins[plugin_name] = origin or ObjectOrigin(plugin)
         for caller in self.get_hookcallers(plugin) or []:
             for hook_impl in caller.get_hookimpls():
                 code = getattr(hook_impl.function, "__code__", None)
                 if hook_impl.plugin is plugin and code is not None:
                     self._impl_codes[code] = (caller.name, plugin_name)
         return plugin_name
+
+    def register_process_local(self, plugin: object, name: str) -> None:
+        """Register ``plugin`` in this process only: :meth:`recipe` leaves it out, so worker
+        processes never get a copy (the session's run-summary collector is one)."""
+        self.register(plugin, name=name)
+        self._process_local.add(name)
+
+    def unregister(self, plugin: Any = None, name: str | None = None) -> Any:
+        """Unregister a plugin (as pluggy does) and forget how it was registered."""
+        removed = super().unregister(plugin, name)
+        for gone in [n for n in self._origins if not self.has_plugin(n)]:
+            del self._origins[gone]
+        self._process_local = {n for n in self._process_local if self.has_plugin(n)}
+        return removed
+
+    def add_sys_path(self, *folders: str) -> None:
+        """Record folders that worker processes must put on ``sys.path`` before rebuilding the
+        plugins (the project's source folder, where its settings module lives)."""
+        self._sys_path = (*self._sys_path, *(f for f in folders if f not in self._sys_path))
+
+    def recipe(self) -> HookRecipe:
+        """Describe every plugin (but the process-local ones) so a worker process can register
+        the same hooks, in the same order, under the same names.
+
+        Entry-point plugins are recorded by entry point and settings ``HOOKS`` by settings
+        module (both are imported again in the worker, giving fresh instances); anything else,
+        including a plugin registered with plain ``register()``, is recorded as the object
+        itself and pickled.
+        """
+        entries = []
+        for name, plugin in self.list_name_plugin():
+            if name in self._process_local or plugin is None:
+                continue
+            origin = self._origins.get(name) or ObjectOrigin(plugin)
+            entries.append(HookRecipeEntry(name, self.source_of(name), origin))
+        return HookRecipe(tuple(entries), self._sys_path)
 
     def source_of(self, plugin_name: str) -> str:
         """Return where the plugin registered as ``plugin_name`` came from."""
@@ -139,7 +347,9 @@ class HookManager(pluggy.PluginManager):
             found = self._impl_codes.get(tb.tb_frame.f_code, found)
             tb = tb.tb_next
         if found is None:
-            return None
+            # Raised in a worker process: the worker named the hook when it sent the error.
+            cause = error.__cause__
+            return cause.failed_in if isinstance(cause, RemoteTraceback) else None
         hook_name, plugin_name = found
         plugin = self.get_plugin(plugin_name)
         return f"hook {hook_name} of {_class_name(plugin)} (from {self.source_of(plugin_name)})"
@@ -204,6 +414,8 @@ def create_hook_manager(
     *,
     disabled_plugins: Iterable[str] = (),
     load_entry_points: bool = True,
+    settings_module: str | None = None,
+    sys_path: Iterable[str] = (),
 ) -> HookManager:
     """Create a hook manager with the project's hooks and the installed plugins.
 
@@ -216,13 +428,20 @@ def create_hook_manager(
         disabled_plugins: Distribution names whose entry-point hooks are skipped; the
             environment variable ``HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS`` adds to them.
         load_entry_points: Whether to load the ``hookline.hooks`` entry points at all.
+        settings_module: The module ``settings_hooks`` is the ``HOOKS`` of; worker processes
+            import it to get their own instances. Without it, worker processes get pickled
+            copies of ``settings_hooks``.
+        sys_path: Folders worker processes put on ``sys.path`` first (the project's source
+            folder), so that the settings module and the node functions import there.
 
     Raises:
         HookError: If a hook object is invalid (see :meth:`HookManager.register_hooks`).
     """
     manager = HookManager()
-    for hooks in settings_hooks:
-        manager.register_hooks(hooks, source=SETTINGS_SOURCE)
+    manager.add_sys_path(*sys_path)
+    for index, hooks in enumerate(settings_hooks):
+        origin = None if settings_module is None else SettingsOrigin(settings_module, index)
+        manager.register_hooks(hooks, source=SETTINGS_SOURCE, origin=origin)
     if load_entry_points:
         disabled = {normalize_distribution_name(n) for n in disabled_plugins}
         disabled |= {
@@ -261,4 +480,34 @@ def register_entry_point_hooks(manager: HookManager, disabled: set[str]) -> None
             )
             continue
         name = manager._unique_name(normalize_distribution_name(dist_name))
-        manager.register_hooks(hooks, source=source, name=name)
+        origin = EntryPointOrigin(entry_point.name, entry_point.value, entry_point.group)
+        manager.register_hooks(hooks, source=source, name=name, origin=origin)
+
+
+def export_worker_states(manager: HookManager, run_params: Mapping[str, Any]) -> dict[str, Any]:
+    """Call every ``export_worker_state`` implementation, one by one, in firing order.
+
+    Returns:
+        Plugin name -> the state it returned (``None`` results are left out).
+    """
+    states: dict[str, Any] = {}
+    for impl in _plain_impls(manager, "export_worker_state"):
+        kwargs = {"run_params": run_params}
+        state = impl.function(*(kwargs[arg] for arg in impl.argnames))
+        if state is not None:
+            states[impl.plugin_name] = state
+    return states
+
+
+def restore_worker_states(manager: HookManager, states: Mapping[str, Any]) -> None:
+    """Call every ``restore_worker_state`` implementation, one by one, in firing order, each
+    with the state its own plugin exported (``None`` when it exported none)."""
+    for impl in _plain_impls(manager, "restore_worker_state"):
+        kwargs = {"state": states.get(impl.plugin_name)}
+        impl.function(*(kwargs[arg] for arg in impl.argnames))
+
+
+def _plain_impls(manager: HookManager, hook_name: str) -> list[Any]:
+    # pluggy calls the list back to front; wrappers make no sense for a per-plugin value.
+    impls = getattr(manager.hook, hook_name).get_hookimpls()
+    return [impl for impl in reversed(impls) if not (impl.hookwrapper or impl.wrapper)]

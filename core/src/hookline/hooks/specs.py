@@ -13,14 +13,23 @@ Lifecycle of one ``hookline run``::
 
     after_context_created
     after_catalog_created
-    before_pipeline_run
+    before_pipeline_run                                     (once, main process)
+        export_worker_state     (main process; ParallelRunner and DaskRunner only)
+        restore_worker_state    (in each worker process, before its first node)
         for each node (in the process or thread that runs it):
             before_dataset_loaded / after_dataset_loaded   (once per input)
             before_node_run                                 (may replace inputs)
             after_node_run          or  on_node_error
             before_dataset_saved / after_dataset_saved     (once per output)
-        on_measurement                                      (whenever a plugin publishes one)
-    after_pipeline_run      or  on_pipeline_error
+        on_measurement              (whenever a plugin publishes one, in that process)
+    after_pipeline_run      or  on_pipeline_error           (once, main process)
+
+Runners that use worker processes (``ParallelRunner``, ``DaskRunner``) register the same hooks
+in every worker as in the main process: the project's ``HOOKS`` (by importing its settings
+module there), the installed plugins (by their entry points, minus the disabled ones) and any
+other hook object (pickled). Each worker holds its own copies of the plugins, so state a plugin
+built in the main process (a tracking run id, a connection prefix) reaches its worker copies
+only through ``export_worker_state`` and ``restore_worker_state``.
 
 Both ``session_id`` (older Kedro, and the examples users port) and ``run_id`` (Kedro 1.x) are
 passed to the node hooks; they hold the same value, the id of the session.
@@ -88,6 +97,51 @@ def before_pipeline_run(
             namespace and runner.
         pipeline: The pipeline that will run, after filtering.
         catalog: The catalog the run uses.
+    """
+
+
+@hook_spec
+def export_worker_state(run_params: dict[str, Any]) -> Any:
+    """Fires once, in the main process, after ``before_pipeline_run`` and before the first node
+    is sent to a worker process; only runners with worker processes (``ParallelRunner``,
+    ``DaskRunner``) fire it.
+
+    Return the picklable state this plugin's copies in the worker processes need (an MLflow
+    run id, a StatsD prefix, the path of a validation context), or ``None``. Unlike other
+    hooks, the implementations are called one by one and each return value is kept under the
+    name the plugin is registered as, so the state of a plugin reaches that same plugin's
+    ``restore_worker_state`` in every worker, never another plugin's. State that cannot be
+    pickled fails the run before the first node, naming the plugin. Example::
+
+        class TrackingHooks:
+            @hook_impl
+            def before_pipeline_run(self, run_params):
+                self.run_id = start_tracking_run()
+
+            @hook_impl
+            def export_worker_state(self):
+                return {"run_id": self.run_id}
+
+            @hook_impl
+            def restore_worker_state(self, state):
+                self.run_id = state["run_id"]
+
+    Args:
+        run_params: The same dict that ``before_pipeline_run`` received.
+    """
+
+
+@hook_spec
+def restore_worker_state(state: Any) -> None:
+    """Fires in each worker process of ``ParallelRunner`` and ``DaskRunner``, once per run,
+    before the first node that worker runs (so before its first ``before_dataset_loaded``).
+
+    Called one by one, keyed by plugin name: each implementation receives what its own
+    plugin's ``export_worker_state`` returned in the main process (``None`` if that plugin has
+    no ``export_worker_state`` or returned ``None``). An exception fails the run.
+
+    Args:
+        state: What this plugin's ``export_worker_state`` returned, unpickled in the worker.
     """
 
 

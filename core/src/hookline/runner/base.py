@@ -176,6 +176,10 @@ class AbstractRunner(abc.ABC):
     semantics of hooks, errors and dataset release are the same for every runner.
     """
 
+    #: The ``run_params`` of the run in progress, set by :meth:`run` for :meth:`_run`: runners
+    #: with worker processes pass them to ``export_worker_state``.
+    run_params: dict[str, Any]
+
     def run(
         self,
         pipeline: Pipeline,
@@ -183,6 +187,7 @@ class AbstractRunner(abc.ABC):
         hook_manager: HookManager | None = None,
         session_id: str = "",
         reporter: ProgressReporter | None = None,
+        run_params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Run ``pipeline`` and return its free outputs that only live in memory.
 
@@ -193,12 +198,19 @@ class AbstractRunner(abc.ABC):
             hook_manager: The hooks to fire; none when omitted.
             session_id: Passed to node hooks as ``session_id`` and ``run_id``.
             reporter: Receives node events; by default one INFO log line per node.
+            run_params: What the session passes to the pipeline hooks; by default only
+                ``session_id`` and ``run_id``.
 
         Raises:
             DatasetError: Before any node runs, if a free input of the pipeline is missing.
         """
         hook_manager = hook_manager or HookManager()
         reporter = reporter or ProgressReporter()
+        self.run_params = (
+            run_params
+            if run_params is not None
+            else {"session_id": session_id, "run_id": session_id}
+        )
         check_free_inputs(pipeline, catalog)
         for name in pipeline.all_outputs():
             if name not in catalog:

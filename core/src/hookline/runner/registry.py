@@ -13,14 +13,22 @@ from hookline.runner.base import AbstractRunner
 RUNNERS = {
     "SequentialRunner": "hookline.runner.sequential:SequentialRunner",
     "ThreadRunner": "hookline.runner.thread:ThreadRunner",
+    "ParallelRunner": "hookline.runner.parallel:ParallelRunner",
+    "DaskRunner": "hookline.runner.dask:DaskRunner",
 }
 
 #: Runners that take ``max_workers``.
-POOL_RUNNERS = {"ThreadRunner"}
+POOL_RUNNERS = {"ThreadRunner", "ParallelRunner", "DaskRunner"}
 
 
 def create_runner(name: str, *, max_workers: int | None = None, **params: Any) -> AbstractRunner:
     """Create the runner called ``name`` (a name from :data:`RUNNERS` or ``module:Class``).
+
+    Args:
+        name: The runner's name, or ``module:Class`` for a runner of your own.
+        max_workers: ``--max-workers``, for the runners in :data:`POOL_RUNNERS`.
+        params: Keyword arguments of the runner's class (``--runner-param key=value``), e.g.
+            ``address`` for ``DaskRunner``.
 
     Raises:
         ConfigError: If the name is unknown or the runner rejects its parameters.

@@ -1,0 +1,160 @@
+"""hookline against Kedro, side by side: ``python tests/benchmarks/run.py [options]``.
+
+Runs the cases (per-node runner overhead, one hook call, whole processes), prints one
+Markdown table per case and the targets of issue 2 next to the measured figures, and writes
+the same text to ``tests/benchmarks/results/<timestamp>.md``. ``nox -s bench -- [options]``
+runs it with Kedro installed. Exits 1 if any run of either tool produced a wrong result or
+failed: a fast wrong answer never counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import case_hook_call
+import case_per_node
+import case_process
+from config import DEFAULT_KEDRO_MAX_NODES, QUICK_KEDRO_MAX_NODES, BenchConfig
+from outcome import CaseOutcome
+from report import NOT_MEASURED, write_results
+from targets import targets_table
+
+CASES: dict[str, Callable[[BenchConfig], CaseOutcome]] = {
+    case_per_node.NAME: case_per_node.run,
+    case_hook_call.NAME: case_hook_call.run,
+    case_process.NAME: case_process.run,
+}
+
+DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="one repetition each: a smoke run, not figures"
+    )
+    parser.add_argument(
+        "--case",
+        action="append",
+        choices=sorted(CASES),
+        help="run only this case (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--no-kedro", action="store_true", help="measure hookline only (Kedro shown as n/a)"
+    )
+    parser.add_argument("--repeats", type=int, help="repetitions per figure, overriding defaults")
+    parser.add_argument(
+        "--kedro-max-nodes",
+        type=int,
+        help="largest pipeline Kedro runs in the per-node case "
+        f"(default: {DEFAULT_KEDRO_MAX_NODES:,}, {QUICK_KEDRO_MAX_NODES:,} with --quick)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=DEFAULT_RESULTS_DIR,
+        help="where the Markdown file goes (default: tests/benchmarks/results)",
+    )
+    return parser.parse_args(argv)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return NOT_MEASURED
+
+
+def _source_state() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=False
+        )
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "core", "plugins")
+    return f"{commit}" + (" with uncommitted changes under core/ or plugins/" if changed else "")
+
+
+def _load() -> str:
+    """The 1-minute load average: other work on the machine shows up in the figures."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else NOT_MEASURED
+
+
+def header(config: BenchConfig, argv: list[str], started: datetime, load_before: str) -> str:
+    """What was measured, where and with what, so a results file stands on its own."""
+    kedro = _version("kedro") if config.with_kedro else "not measured (--no-kedro)"
+    elapsed = datetime.now(timezone.utc) - started
+    lines = [
+        f"## hookline vs Kedro benchmarks, {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Command: `{shlex.join(['python', 'tests/benchmarks/run.py', *argv])}`",
+        f"- hookline {_version('hookline')} ({_source_state()}), Kedro {kedro}, "
+        f"pluggy {_version('pluggy')}",
+        f"- Python {platform.python_version()} on {platform.platform()}, "
+        f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()})",
+        f"- Took {elapsed.total_seconds() / 60:.1f} min; load average {load_before} at the "
+        f"start, {_load()} at the end",
+    ]
+    if config.quick:
+        lines.append("- **Quick run**: one repetition per figure; a smoke test, not a result.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Run the chosen cases, print and save the report; 1 if any result check failed."""
+    args = parse_args(argv)
+    config = BenchConfig(
+        quick=args.quick,
+        with_kedro=not args.no_kedro,
+        repeats=args.repeats,
+        kedro_max_nodes=args.kedro_max_nodes,
+    )
+    if config.with_kedro and _version("kedro") == NOT_MEASURED:
+        print("Kedro is not installed: install it or pass --no-kedro.", file=sys.stderr)
+        return 2
+    started, load_before = datetime.now(timezone.utc), _load()
+    outcomes = [CASES[name](config) for name in (args.case or list(CASES))]
+
+    sections = [header(config, argv, started, load_before)]
+    sections.extend(table.render() for outcome in outcomes for table in outcome.tables)
+    targets = [target for outcome in outcomes for target in outcome.targets]
+    if targets:
+        sections.append(targets_table(targets).render())
+    checked = sum(outcome.checked for outcome in outcomes)
+    failures = [line for outcome in outcomes for line in outcome.failures]
+    if failures:
+        sections.append(
+            f"**Result checks FAILED** for {len(failures)} of {checked} measurements:\n\n"
+            + "\n".join(f"- {line}" for line in failures)
+            + "\n"
+        )
+    else:
+        sections.append(
+            f"Result checks: all {checked} measurements produced the expected result.\n"
+        )
+    markdown = "\n".join(sections)
+    print(markdown)
+    path = write_results(markdown, args.results_dir, started.strftime("%Y-%m-%dT%H-%M-%SZ"))
+    print(f"Written to {path}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
