@@ -215,3 +215,24 @@ def test_credentials_appear_in_no_output(project: Path) -> None:
     assert "dbx" in bad.stderr
     for done in (ok, bad):
         assert CANARY not in done.stdout + done.stderr
+
+
+def test_a_config_error_found_by_a_plugin_before_any_node_exits_2(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    witness = tmp_path / "witness"
+    settings = SETTINGS.replace(
+        "HOOKS = (ErrorWitness(),)",
+        "from hookline.errors import ConfigError\n\n"
+        "class StrictPlugin:\n"
+        "    @hook_impl\n"
+        "    def before_pipeline_run(self):\n"
+        "        raise ConfigError('conf/base/strict.yml: unknown key colour')\n\n"
+        "HOOKS = (ErrorWitness(), StrictPlugin())",
+    )
+    project = make_project(NODES, REGISTRY, settings, conf={"base/parameters.yml": "x: 2\n"})
+    done = hookline(project, "run", WITNESS=str(witness))
+    assert done.returncode == 2, done.stderr
+    assert "conf/base/strict.yml: unknown key colour" in done.stderr
+    assert "To resume" not in done.stderr
+    assert witness.read_text() == "ConfigError"  # the other plugins still heard of the failure

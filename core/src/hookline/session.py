@@ -17,7 +17,7 @@ from hookline import __version__
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
-from hookline.errors import ProjectError, did_you_mean
+from hookline.errors import HooklineError, ProjectError, did_you_mean
 from hookline.hooks.manager import HookManager, create_hook_manager
 from hookline.hooks.markers import hook_impl
 from hookline.measurements import Measurement, publishing_to
@@ -164,7 +164,8 @@ class HooklineSession:
         """Run a registered pipeline, filtered as asked.
 
         Raises:
-            HooklineError: Before any hook of the pipeline fired, for a usage or config error.
+            HooklineError: For a usage or config error found before the first node ran (when a
+                plugin finds it in ``before_pipeline_run``, ``on_pipeline_error`` has run).
             RunFailed: If the run started and failed (the error hooks have run).
             KeyboardInterrupt: On Ctrl-C, after ``on_pipeline_error`` ran with it.
         """
@@ -222,6 +223,11 @@ class HooklineSession:
                 error=error, run_params=run_params, pipeline=pipeline, catalog=catalog
             )
             if not isinstance(error, Exception):
+                raise
+            if isinstance(error, HooklineError) and not reporter.records:
+                # A configuration error found by a plugin before the first node (an unknown
+                # suite, an unreachable tracking server under the fail policy) is a usage
+                # error: nothing ran, so there is nothing to resume.
                 raise
             completed = {r.name for r in reporter.records if r.status == "completed"}
             raise RunFailed(
