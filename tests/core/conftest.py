@@ -7,6 +7,7 @@ import json
 import os
 import textwrap
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,16 @@ class RecordingHooks:
         self._record("on_pipeline_error", type(error).__name__)
 
 
+#: The project's own plugins. The core's tests run without them (each plugin has its own
+#: tests), so their outcome does not depend on which plugins happen to be installed.
+PRODUCT_PLUGINS = "hookline-mlflow,hookline-statsd,hookline-memory,hookline-great-expectations"
+
+
+@pytest.fixture(autouse=True)
+def _without_product_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS", PRODUCT_PLUGINS)
+
+
 @pytest.fixture
 def recording_hooks(tmp_path: Path) -> RecordingHooks:
     """A fresh recording hook instance, recording into a file (so worker copies record too)."""
@@ -175,7 +186,9 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         settings: str = "",
         conf: dict[str, str] | None = None,
     ) -> Path:
-        package = f"project_{next(counter)}_{tmp_path.name[-8:].replace('-', '_')}"
+        # Unique across the whole pytest session: a name reused by another test would import
+        # that test's cached modules.
+        package = f"project_{next(counter)}_{uuid.uuid4().hex[:12]}"
         root = tmp_path / package
         source = root / "src" / package
         source.mkdir(parents=True)

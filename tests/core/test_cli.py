@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ProjectFactory
+from .conftest import PRODUCT_PLUGINS, ProjectFactory
 
 NODES = """
 import os
@@ -59,6 +59,10 @@ y:
 """
 
 
+#: Subprocess runs leave out the fixture plugin as well as the project's own plugins.
+DISABLED = f"{PRODUCT_PLUGINS},hookline-testplugin"
+
+
 def hookline(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``hookline ARGS`` in ``project`` and capture what a person would see."""
     return subprocess.run(
@@ -66,7 +70,7 @@ def hookline(project: Path, *args: str, **env: str) -> subprocess.CompletedProce
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": "hookline-testplugin", **env},
+        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": DISABLED, **env},
         timeout=60,
     )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ProjectFactory
+from .conftest import PRODUCT_PLUGINS, ProjectFactory
 from .test_cli import hookline
 
 
@@ -42,7 +42,7 @@ def run_logged(project: Path, tmp_path: Path, **env: str) -> tuple[int, str, lis
         project,
         "run",
         HOOKLINE_TESTPLUGIN_LOG=str(log),
-        HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS=env.pop("disable", ""),
+        HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS=",".join([PRODUCT_PLUGINS, env.pop("disable", "")]),
         **env,
     )
     lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -96,7 +96,7 @@ def test_hooks_command_lists_implementation_source_and_order(make_project: Proje
             "HOOKS = (ProjectHooks(),)\n"
         ),
     )
-    done = hookline(project, "hooks", HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS="")
+    done = hookline(project, "hooks", HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS=PRODUCT_PLUGINS)
     assert done.returncode == 0, done.stderr
     rows = [line.split() for line in done.stdout.splitlines()[2:]]
     # Other installed plugins (hookline-memory, ...) may implement after_node_run too: only the

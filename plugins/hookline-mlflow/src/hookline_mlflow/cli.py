@@ -1,0 +1,121 @@
+"""``hookline mlflow ...``: the MLflow UI of a project's tracking store.
+
+``hookline mlflow ui`` starts ``mlflow ui`` on the store the project's ``mlflow.yml`` (or
+``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; Ctrl-C stops it. A
+store that is already an MLflow server (``http(s)://``) has its own UI: its URL is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+
+#: The interface the UI listens on: this machine only.
+HOST = "127.0.0.1"
+#: Seconds to wait for the UI to answer before giving up.
+START_TIMEOUT = 180.0
+
+
+@click.group(name="mlflow")
+def mlflow_command() -> None:
+    """MLflow commands of hookline-mlflow."""
+
+
+@mlflow_command.command()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--env", "-e", default=None, help="Configuration environment laid over base/local.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5000,
+    show_default=True,
+    help="Port of the UI (0: any free port).",
+)
+def ui(project: Path | None, env: str | None, port: int) -> None:
+    """Open the MLflow UI on the project's tracking store, on 127.0.0.1."""
+    from hookline.config import ConfigLoader
+    from hookline.errors import HooklineError
+    from hookline.project import find_project, load_settings
+    from hookline_mlflow.config import load_config, resolve_tracking_uri
+
+    try:
+        metadata = find_project(project)
+        settings = load_settings(metadata)
+        loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
+        uri = resolve_tracking_uri(load_config(loader), metadata.project_path)
+    except HooklineError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    if uri.startswith(("http://", "https://")):
+        click.echo(f"MLflow UI: {uri} (the tracking server's own UI)")
+        return
+    if port == 0:
+        port = _free_port()
+    command = [
+        sys.executable, "-m", "mlflow", "ui",
+        "--backend-store-uri", uri,
+        "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
+    # The UI's own log goes to stderr, so that stdout holds only the URL (for scripts).
+    process = subprocess.Popen(command, stdout=sys.stderr, start_new_session=True)
+    url = f"http://{HOST}:{port}"
+    try:
+        if _wait_until_up(url, process):
+            click.echo(f"MLflow UI: {url} (store {uri}); Ctrl-C stops it.")
+            sys.stdout.flush()
+        else:
+            click.echo(
+                f"Error: the MLflow UI did not start (exit code {process.poll()}).", err=True
+            )
+            sys.exit(1)
+        process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(process)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.25)
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the UI and the processes it started (its process group), by its pid."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        process.wait(timeout=5)

@@ -1,0 +1,500 @@
+"""The plugin's settings: ``conf/<env>/mlflow.yml``, validated, with an embedded default.
+
+Every key is optional; a project with no ``mlflow.yml`` gets :data:`DEFAULT`, which tracks
+into a SQLite store in the project (``sqlite:///<project>/mlflow.db``)::
+
+    tracking_uri: sqlite:///mlflow.db  # relative paths are relative to the project;
+                                       # MLFLOW_TRACKING_URI overrides it
+    experiment_name: null              # default: the project's name; MLFLOW_EXPERIMENT_NAME
+                                       # overrides it
+    run_name: "{session_id}"           # placeholders: session_id, pipeline_name, env,
+                                       # project_name, runner
+    tags: {team: forecasting}          # added to every run
+    nested: false                      # an active MLflow run in the process: log into it
+                                       # (false) or start a child run under it (true)
+    long_params: truncate              # a parameter value over MLflow's limit: truncate,
+                                       # fail (before the first node), or tag (log it as a tag)
+    on_unreachable: fail               # the tracking store cannot be reached at start: fail
+                                       # (before the first node) or continue (untracked, one
+                                       # warning)
+    async_logging: true                # send from a background thread, flushed before the
+                                       # run ends; false: every hook sends before it returns
+    credentials: mlflow_server         # an entry of credentials.yml with username/password
+                                       # or token (the environment wins over it)
+    secret_keys: [signature]           # more words that make a parameter key secret
+    record:                            # what is recorded (all true by default)
+      params: true
+      run_params: true
+      git: true
+      pipeline: true
+      node_durations: true
+      measurements: true
+    datasets:                          # what some datasets are, as catalog metadata would say
+      model_metrics: {log_as: metric}
+      regressor: {log_as: model, flavor: sklearn, input_example: X_test}
+      report: {log_as: artifact, artifact_path: reports}
+
+A dataset is declared either here or in its catalog entry, under ``metadata: {mlflow:
+{...}}`` with the same keys; ``mlflow.yml`` wins where both declare one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hookline.errors import ConfigError, did_you_mean
+
+#: The name of the configuration: files ``conf/<env>/mlflow*.yml`` are read.
+CONFIG_KEY = "mlflow"
+
+#: The keys ``mlflow.yml`` accepts at its top level.
+ALLOWED_KEYS = (
+    "tracking_uri",
+    "experiment_name",
+    "run_name",
+    "tags",
+    "nested",
+    "long_params",
+    "on_unreachable",
+    "async_logging",
+    "credentials",
+    "secret_keys",
+    "record",
+    "datasets",
+)
+
+#: What ``long_params`` accepts.
+LONG_PARAM_POLICIES = ("truncate", "fail", "tag")
+#: What ``on_unreachable`` accepts.
+UNREACHABLE_POLICIES = ("fail", "continue")
+#: The keys of ``record``.
+RECORD_KEYS = ("params", "run_params", "git", "pipeline", "node_durations", "measurements")
+#: The placeholders ``run_name`` may use.
+RUN_NAME_FIELDS = ("session_id", "pipeline_name", "env", "project_name", "runner")
+#: What a dataset may be logged as.
+LOG_AS = ("metric", "model", "artifact")
+#: The keys of a dataset declaration, by ``log_as``.
+DATASET_KEYS: dict[str, tuple[str, ...]] = {
+    "metric": ("log_as", "key", "step"),
+    "model": ("log_as", "flavor", "name", "input_example", "signature", "registered_model_name"),
+    "artifact": ("log_as", "artifact_path"),
+}
+#: The keys of a ``credentials.yml`` entry named by ``credentials``, and the environment
+#: variables MLflow reads them from.
+CREDENTIAL_ENV_VARS = {
+    "username": "MLFLOW_TRACKING_USERNAME",
+    "password": "MLFLOW_TRACKING_PASSWORD",
+    "token": "MLFLOW_TRACKING_TOKEN",
+}
+
+#: Words that make a key secret (its value is never logged): a key is secret when one of its
+#: parts (split on ``.``, ``_``, ``-``, ``/``, blanks and case changes) is one of these words,
+#: or when it contains one of :data:`SECRET_SUBSTRINGS` anywhere.
+SECRET_WORDS = (
+    "pass",
+    "pwd",
+    "token",
+    "key",
+    "keys",
+    "auth",
+    "authorization",
+    "cookie",
+    "jwt",
+    "bearer",
+    "private",
+)
+#: Parts of words that make a key secret wherever they appear (``dbPassword``, ``secretkey``).
+SECRET_SUBSTRINGS = ("password", "passwd", "passphrase", "secret", "credential", "apikey")
+
+_URL_USERINFO = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^/@\s]+@")
+_FLAVOR_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How one dataset is recorded.
+
+    Attributes:
+        log_as: ``metric``, ``model`` or ``artifact``.
+        options: The other keys of the declaration (``key``, ``flavor``, ``artifact_path``...).
+        where: Where it was declared, for messages.
+    """
+
+    log_as: str
+    options: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The declaration as plain, picklable values (for worker processes)."""
+        return {"log_as": self.log_as, "options": dict(self.options), "where": self.where}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> DatasetSpec:
+        """Rebuild a declaration made by :meth:`to_dict`."""
+        return cls(values["log_as"], dict(values.get("options", {})), values.get("where", ""))
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    """The validated settings of hookline-mlflow (see the module's docstring for each key).
+
+    Attributes:
+        tracking_uri: Where runs are stored; ``None``: ``sqlite:///<project>/mlflow.db``.
+        experiment_name: The experiment of the runs; ``None``: the project's name.
+        run_name: The run name template.
+        tags: Tags added to every run.
+        nested: Start a child run under an active run instead of logging into it.
+        long_params: ``truncate``, ``fail`` or ``tag``.
+        on_unreachable: ``fail`` or ``continue``.
+        async_logging: Send from a background thread (flushed before the run ends).
+        credentials: The ``credentials.yml`` entry with the tracking server's credentials.
+        secret_keys: Extra words that make a parameter key secret.
+        record: What is recorded, by :data:`RECORD_KEYS`.
+        datasets: Dataset declarations from ``mlflow.yml``.
+    """
+
+    tracking_uri: str | None = None
+    experiment_name: str | None = None
+    run_name: str = "{session_id}"
+    tags: dict[str, str] = field(default_factory=dict)
+    nested: bool = False
+    long_params: str = "truncate"
+    on_unreachable: str = "fail"
+    async_logging: bool = True
+    credentials: str | None = None
+    secret_keys: tuple[str, ...] = ()
+    record: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(RECORD_KEYS, True))
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+
+    def records(self, what: str) -> bool:
+        """Whether ``what`` (one of :data:`RECORD_KEYS`) is recorded."""
+        return self.record.get(what, True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain, picklable values (for worker processes)."""
+        return {
+            "tracking_uri": self.tracking_uri,
+            "experiment_name": self.experiment_name,
+            "run_name": self.run_name,
+            "tags": dict(self.tags),
+            "nested": self.nested,
+            "long_params": self.long_params,
+            "on_unreachable": self.on_unreachable,
+            "async_logging": self.async_logging,
+            "credentials": self.credentials,
+            "secret_keys": list(self.secret_keys),
+            "record": dict(self.record),
+            "datasets": {name: spec.to_dict() for name, spec in self.datasets.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> MlflowConfig:
+        """Rebuild settings made by :meth:`to_dict`, ignoring keys this version lacks."""
+        known = set(cls.__dataclass_fields__)
+        kept = {key: value for key, value in values.items() if key in known}
+        kept["secret_keys"] = tuple(kept.get("secret_keys", ()))
+        kept["datasets"] = {
+            name: DatasetSpec.from_dict(spec) for name, spec in kept.get("datasets", {}).items()
+        }
+        return cls(**kept)
+
+
+#: The settings of a project with no ``mlflow.yml``.
+DEFAULT = MlflowConfig()
+
+
+def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
+    """Validate the merged contents of ``mlflow.yml`` and return the settings.
+
+    Args:
+        raw: The mapping read from the configuration files.
+        where: The file (or files) it came from, named in every error message.
+
+    Raises:
+        ConfigError: Naming ``where``, the key and, for an unknown key, the allowed keys.
+    """
+    unknown = [str(key) for key in raw if key not in ALLOWED_KEYS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key '{unknown[0]}' in the mlflow configuration."
+            f"{did_you_mean(unknown[0], ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}."
+        )
+    tracking_uri = _optional_text(raw, "tracking_uri", where)
+    if tracking_uri is not None and _URL_USERINFO.match(tracking_uri):
+        raise ConfigError(
+            f"{where}: key 'tracking_uri' holds a user name or password (user:password@host). "
+            "Never put credentials in mlflow.yml: set MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) in the environment, or name "
+            "an entry of credentials.yml with 'credentials:'."
+        )
+    run_name = _optional_text(raw, "run_name", where) or DEFAULT.run_name
+    _check_template(run_name, where)
+    secret_keys = _words(raw.get("secret_keys"), where)
+    tags = _tags(raw.get("tags"), where, secret_keys)
+    return replace(
+        DEFAULT,
+        tracking_uri=tracking_uri,
+        experiment_name=_optional_text(raw, "experiment_name", where),
+        run_name=run_name,
+        tags=tags,
+        nested=_boolean(raw, "nested", where, DEFAULT.nested),
+        long_params=_choice(raw, "long_params", where, LONG_PARAM_POLICIES),
+        on_unreachable=_choice(raw, "on_unreachable", where, UNREACHABLE_POLICIES),
+        async_logging=_boolean(raw, "async_logging", where, DEFAULT.async_logging),
+        credentials=_optional_text(raw, "credentials", where),
+        secret_keys=secret_keys,
+        record=_record(raw.get("record"), where),
+        datasets={
+            str(name): parse_dataset_spec(spec, f"{where}: datasets.{name}")
+            for name, spec in _mapping(raw.get("datasets"), "datasets", where).items()
+        },
+    )
+
+
+def load_config(config_loader: Any) -> MlflowConfig:
+    """Read and validate ``mlflow.yml`` through a hookline ``ConfigLoader``.
+
+    Returns :data:`DEFAULT` when no file supplies the configuration.
+
+    Raises:
+        ConfigError: If the file holds an unknown key or a bad value.
+    """
+    raw = config_loader[CONFIG_KEY]
+    if not raw:
+        return DEFAULT
+    return parse_config(raw, describe_origin(config_loader, raw))
+
+
+def describe_origin(config_loader: Any, raw: Mapping[str, Any]) -> str:
+    """Name the file(s) the configuration came from, for error messages."""
+    files: list[Path] = []
+    origin = getattr(config_loader, "origin", None)
+    if origin is not None:
+        for key in raw:
+            path = origin(CONFIG_KEY, key)
+            if path is not None and path not in files:
+                files.append(path)
+    if not files and hasattr(config_loader, "files"):
+        files = list(config_loader.files(CONFIG_KEY))
+    return ", ".join(str(path) for path in files) or f"{CONFIG_KEY}.yml"
+
+
+def parse_dataset_spec(value: Any, where: str) -> DatasetSpec:
+    """Validate one dataset declaration (``{log_as: model, flavor: sklearn}``).
+
+    Args:
+        value: The declaration.
+        where: What to name in messages, e.g. ``conf/base/catalog.yml: entry 'regressor'``.
+
+    Raises:
+        ConfigError: For a missing or unknown ``log_as``, an unknown key or a bad value.
+    """
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{where}: a dataset declaration must be a mapping such as {{log_as: metric}}, "
+            f"not {value!r}."
+        )
+    log_as = value.get("log_as")
+    if log_as not in LOG_AS:
+        hint = did_you_mean(str(log_as), LOG_AS) if isinstance(log_as, str) else ""
+        raise ConfigError(
+            f"{where}: 'log_as' must be one of {', '.join(LOG_AS)}, not {log_as!r}.{hint}"
+        )
+    allowed = DATASET_KEYS[log_as]
+    unknown = [str(key) for key in value if key not in allowed]
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key '{unknown[0]}' for a dataset logged as {log_as}."
+            f"{did_you_mean(unknown[0], allowed)} Allowed keys: {', '.join(allowed)}."
+        )
+    options = {str(key): item for key, item in value.items() if key != "log_as"}
+    for key in ("key", "name", "artifact_path", "registered_model_name"):
+        if key in options and (not isinstance(options[key], str) or not options[key].strip()):
+            raise ConfigError(f"{where}: '{key}' must be a non-empty string, not {options[key]!r}.")
+    if "step" in options and (
+        isinstance(options["step"], bool) or not isinstance(options["step"], int)
+    ):
+        raise ConfigError(f"{where}: 'step' must be a whole number, not {options['step']!r}.")
+    if "signature" in options and not isinstance(options["signature"], bool):
+        raise ConfigError(
+            f"{where}: 'signature' must be true or false, not {options['signature']!r}."
+        )
+    example = options.get("input_example")
+    if example is not None and example is not False and not isinstance(example, str):
+        raise ConfigError(
+            f"{where}: 'input_example' must name one of the node's inputs, or be false, "
+            f"not {example!r}."
+        )
+    flavor = options.get("flavor")
+    if flavor is not None and (not isinstance(flavor, str) or not _FLAVOR_NAME.match(flavor)):
+        raise ConfigError(
+            f"{where}: 'flavor' must name an MLflow flavor module, such as sklearn or "
+            f"xgboost (mlflow.<flavor>), not {flavor!r}."
+        )
+    return DatasetSpec(log_as, options, where)
+
+
+def resolve_tracking_uri(config: MlflowConfig, project_path: Path) -> str:
+    """The tracking URI of a run: ``MLFLOW_TRACKING_URI``, else the configured one (relative
+    SQLite and file paths made relative to the project), else ``sqlite:///<project>/mlflow.db``."""
+    from_env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if from_env:
+        return from_env
+    uri = config.tracking_uri
+    if uri is None:
+        return f"sqlite:///{(project_path / 'mlflow.db').as_posix()}"
+    if uri.startswith("sqlite:///"):
+        path = uri[len("sqlite:///") :]
+        if path and not path.startswith("/") and path != ":memory:":
+            return f"sqlite:///{(project_path / path).as_posix()}"
+        return uri
+    if "://" not in uri and not Path(uri).is_absolute():
+        return str(project_path / uri)
+    return uri
+
+
+def resolve_experiment_name(config: MlflowConfig, project_name: str) -> str:
+    """The experiment of a run: ``MLFLOW_EXPERIMENT_NAME``, else the configured one, else the
+    project's name."""
+    return (
+        os.environ.get("MLFLOW_EXPERIMENT_NAME", "").strip()
+        or config.experiment_name
+        or project_name
+    )
+
+
+def render_run_name(template: str, run_params: Mapping[str, Any], project_name: str) -> str:
+    """Fill the run name template with the run's values (empty text for a missing one)."""
+    values = {name: run_params.get(name) for name in RUN_NAME_FIELDS}
+    values["project_name"] = project_name
+    return template.format(**{k: "" if v is None else str(v) for k, v in values.items()})
+
+
+def is_secret_key(key: str, extra_words: tuple[str, ...] = ()) -> bool:
+    """Whether a parameter or tag key looks like it holds a secret.
+
+    ``db.password``, ``api_token``, ``awsSecretAccessKey``, ``private_key`` and ``key`` are;
+    ``keyboard_layout``, ``monkey``, ``tokenizer`` and ``author`` are not.
+    """
+    lowered = key.lower()
+    if any(word in lowered for word in SECRET_SUBSTRINGS):
+        return True
+    # Split on separators and on lower-to-upper case changes (camelCase).
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    parts = {part for part in re.split(r"[\s._\-/:]+", spaced.lower()) if part}
+    words = set(SECRET_WORDS) | {word.lower() for word in extra_words}
+    return bool(parts & words)
+
+
+def secret_strings(value: Any, minimum: int = 4) -> list[str]:
+    """Every string of ``minimum``+ characters inside ``value`` (credentials), longest first."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bytes):
+            item = item.decode(errors="replace")
+        if isinstance(item, str):
+            if len(item) >= minimum:
+                found.add(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            text = str(item)
+            if len(text) >= max(minimum, 6):
+                found.add(text)
+    return sorted(found, key=len, reverse=True)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _optional_text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: key '{key}' must be a non-empty string, not {value!r}.")
+    return value.strip()
+
+
+def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool, prefix: str = "") -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: key '{prefix}{key}' must be true or false, not {value!r}.")
+    return value
+
+
+def _choice(raw: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...]) -> str:
+    value = raw.get(key, choices[0])
+    if value not in choices:
+        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
+        raise ConfigError(
+            f"{where}: key '{key}' must be one of {', '.join(choices)}, not {value!r}.{hint}"
+        )
+    return str(value)
+
+
+def _mapping(value: Any, key: str, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: key '{key}' must be a mapping, not {value!r}.")
+    return value
+
+
+def _check_template(template: str, where: str) -> None:
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise ConfigError(f"{where}: key 'run_name' is not a valid template: {error}.") from None
+    for name in names:
+        if name not in RUN_NAME_FIELDS:
+            raise ConfigError(
+                f"{where}: key 'run_name' uses the unknown placeholder {{{name}}}."
+                f"{did_you_mean(name, RUN_NAME_FIELDS)} Placeholders: "
+                f"{', '.join('{' + field + '}' for field in RUN_NAME_FIELDS)}."
+            )
+
+
+def _words(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: key 'secret_keys' must be a list of words, not {value!r}.")
+    return tuple(v.lower() for v in value)
+
+
+def _tags(value: Any, where: str, secret_keys: tuple[str, ...]) -> dict[str, str]:
+    tags = _mapping(value, "tags", where)
+    result: dict[str, str] = {}
+    for key, item in tags.items():
+        if isinstance(item, Mapping | list):
+            raise ConfigError(f"{where}: tag '{key}' must be a plain value, not {item!r}.")
+        if is_secret_key(str(key), secret_keys):
+            # A value under such a key would be a secret in plain text in mlflow.yml.
+            raise ConfigError(
+                f"{where}: tag '{key}' looks like a secret; secrets are never logged, and never "
+                "belong in mlflow.yml. Rename the tag, or drop it."
+            )
+        result[str(key)] = "" if item is None else str(item)
+    return result
+
+
+def _record(value: Any, where: str) -> dict[str, bool]:
+    record = _mapping(value, "record", where)
+    unknown = [str(key) for key in record if key not in RECORD_KEYS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key 'record.{unknown[0]}'.{did_you_mean(unknown[0], RECORD_KEYS)}"
+            f" Allowed keys under 'record': {', '.join(RECORD_KEYS)}."
+        )
+    return {key: _boolean(record, key, where, True, prefix="record.") for key in RECORD_KEYS}
