@@ -44,6 +44,14 @@ def run(project: Path, runner: AbstractRunner | None = None) -> RunResult | RunF
         return failure
 
 
+def start_up_error(project: Path) -> ConfigError:
+    """Run the project; return the configuration error it stops with before any node ran
+    (the session raises it as it is, exit code 2, not as a failed run to resume)."""
+    with pytest.raises(ConfigError) as caught:
+        HooklineSession.create(project).run(runner=SequentialRunner())
+    return caught.value
+
+
 def failed(outcome: RunResult | RunFailed) -> RunFailed:
     assert isinstance(outcome, RunFailed), "the run should have failed"
     return outcome
@@ -320,9 +328,7 @@ def test_a_missing_suite_fails_before_any_node(ge_project: ProjectFactory) -> No
         build_context=build_gx1_context,
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert str(error) == (
         f"{project / 'conf' / 'base' / 'great_expectations.yml'}: expectation suite(s) not found "
         f"in the Great Expectations context at {project / 'gx'}: 'companys' (for dataset "
@@ -338,9 +344,7 @@ def test_a_missing_checkpoint_fails_before_any_node(ge_project: ProjectFactory) 
         build_context=build_gx1_context,
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     message = str(error)
     assert "checkpoint(s) not found in the Great Expectations context" in message
     assert "'preprocessed_checkpoint' (for dataset preprocessed_companies)" in message
@@ -355,9 +359,7 @@ def test_an_unknown_dataset_fails_before_any_node(ge_project: ProjectFactory) ->
         ge_config({"compnies": {"suite": "companies"}}), build_context=build_gx1_context
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert str(error) == (
         f"{project / 'conf' / 'base' / 'great_expectations.yml'}: dataset(s) configured for "
         "validation are not in the catalog and no node makes them: 'compnies'. Did you mean "
@@ -384,9 +386,7 @@ def test_a_memory_dataset_of_a_node_left_out_by_a_filter_is_not_unknown(
 def test_a_missing_context_fails_before_any_node(ge_project: ProjectFactory) -> None:
     project = ge_project(ge_config({"companies": {"suite": "companies"}}), build_context=None)
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert f"no Great Expectations context at {project / 'gx'}" in str(error)
     assert ran(project) == set()
 
@@ -413,9 +413,7 @@ def test_a_checkpoint_over_a_file_asset_is_refused(ge_project: ProjectFactory) -
         build_context=context_with_a_file_checkpoint,
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert "checkpoint 'files' (for dataset companies) validates the csv asset 'raw'" in str(error)
 
 

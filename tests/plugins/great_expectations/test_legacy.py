@@ -47,6 +47,14 @@ def run(project: Path, runner: AbstractRunner | None = None) -> RunResult | RunF
         return failure
 
 
+def start_up_error(project: Path) -> ConfigError:
+    """Run the project; return the configuration error it stops with before any node ran
+    (the session raises it as it is, exit code 2, not as a failed run to resume)."""
+    with pytest.raises(ConfigError) as caught:
+        HooklineSession.create(project).run(runner=SequentialRunner())
+    return caught.value
+
+
 def failed(outcome: RunResult | RunFailed) -> RunFailed:
     assert isinstance(outcome, RunFailed), "the run should have failed"
     return outcome
@@ -157,9 +165,7 @@ def test_missing_suites_and_checkpoints_fail_before_any_node(ge_project: Project
         build_context=build_legacy_context,
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert "expectation suite(s) not found in the Great Expectations context at" in str(error)
     assert "'companys' (for dataset companies) Did you mean 'companies'?" in str(error)
     assert ran(project) == set()
@@ -169,9 +175,7 @@ def test_missing_suites_and_checkpoints_fail_before_any_node(ge_project: Project
         build_context=build_legacy_context,
     )
 
-    error = failed(run(project)).error
-
-    assert isinstance(error, ConfigError)
+    error = start_up_error(project)
     assert (
         "'companies_chekpoint' (for dataset companies) Did you mean 'companies_checkpoint'?"
         in str(error)

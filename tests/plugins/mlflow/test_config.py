@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hookline.errors import ConfigError
-from hookline.session import HooklineSession, RunFailed
+from hookline.session import HooklineSession
 from hookline_mlflow import MlflowConfig, MlflowHooks, hooks, naming
 from hookline_mlflow.config import (
     ALLOWED_KEYS,
@@ -147,12 +147,11 @@ def test_a_bad_catalog_declaration_fails_before_the_first_node(
             "base/mlflow.yml": "on_unreachable: continue\ntracking_uri: http://127.0.0.1:9\n",
         },
     )
-    with pytest.raises(RunFailed) as failure:
+    # Found before any node ran: a configuration error (exit 2), not a failed run to resume.
+    with pytest.raises(ConfigError) as failure:
         HooklineSession.create(project).run()
-    assert isinstance(failure.value.error, ConfigError)
-    assert "catalog entry 'y'" in str(failure.value.error)
-    assert "Did you mean 'metric'?" in str(failure.value.error)
-    assert failure.value.result.records == []
+    assert "catalog entry 'y'" in str(failure.value)
+    assert "Did you mean 'metric'?" in str(failure.value)
 
 
 def test_tracking_credentials_come_from_credentials_yml_and_the_environment_wins(

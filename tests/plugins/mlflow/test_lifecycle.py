@@ -242,14 +242,13 @@ def test_long_param_values_fail_before_the_first_node_under_fail(
         catalog="",
         mlflow="long_params: fail\n",
     )
-    with pytest.raises(RunFailed) as failure:
+    # Found before any node ran: a configuration error (exit 2), not a failed run to resume.
+    with pytest.raises(ConfigError) as failure:
         project.run()
 
-    assert isinstance(failure.value.error, ConfigError)
-    message = str(failure.value.error)
+    message = str(failure.value)
     assert "'note' (7000 characters)" in message
     assert "mlflow.yml" in message
-    assert failure.value.result.records == []
     assert project.runs() == []
 
 

@@ -82,7 +82,15 @@ LOG_AS = ("metric", "model", "artifact")
 #: The keys of a dataset declaration, by ``log_as``.
 DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "metric": ("log_as", "key", "step"),
-    "model": ("log_as", "flavor", "name", "input_example", "signature", "registered_model_name"),
+    "model": (
+        "log_as",
+        "flavor",
+        "name",
+        "input_example",
+        "signature",
+        "registered_model_name",
+        "save_args",
+    ),
     "artifact": ("log_as", "artifact_path"),
 }
 #: The keys of a ``credentials.yml`` entry named by ``credentials``, and the environment
@@ -321,6 +329,11 @@ def parse_dataset_spec(value: Any, where: str) -> DatasetSpec:
         isinstance(options["step"], bool) or not isinstance(options["step"], int)
     ):
         raise ConfigError(f"{where}: 'step' must be a whole number, not {options['step']!r}.")
+    if "save_args" in options and not isinstance(options["save_args"], dict):
+        raise ConfigError(
+            f"{where}: 'save_args' must map keyword arguments of the flavor's save_model, "
+            f"not {options['save_args']!r}."
+        )
     if "signature" in options and not isinstance(options["signature"], bool):
         raise ConfigError(
             f"{where}: 'signature' must be true or false, not {options['signature']!r}."

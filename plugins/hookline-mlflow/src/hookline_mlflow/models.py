@@ -184,6 +184,9 @@ def log_model(
                 mlflow_model=description,
                 signature=signature,
                 input_example=example,
+                # e.g. skops_trusted_types for mlflow.sklearn, which refuses tree models'
+                # internal types unless the project says it trusts them.
+                **options.get("save_args", {}),
             )
             client.log_model_artifacts(logged.model_id, path)
         client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
