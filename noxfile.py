@@ -226,12 +226,17 @@ def example(session: nox.Session) -> None:
         session.run("python", "-m", "spaceflights.data_generator")
     session.run("hookline", "run", *session.posargs)
     hookline = Path(session.bin) / "hookline"
+    plugins = {p.name for p in PLUGINS}
     session.log("Where to look:")
-    session.log(f"  the MLflow UI on this run's store:  cd example_project && {hookline} mlflow ui")
-    session.log(
-        "  the StatsD metrics: plugins/hookline-statsd/README.md shows the Grafana dashboard, "
-        "its docker-compose file, and the Graphite render URLs"
-    )
+    if "hookline-mlflow" in plugins:
+        session.log(
+            f"  the MLflow UI on this run's store: cd example_project && {hookline} mlflow ui"
+        )
+    if "hookline-statsd" in plugins:
+        session.log(
+            "  the StatsD metrics: plugins/hookline-statsd/README.md shows the Grafana dashboard, "
+            "its docker-compose file, and the Graphite render URLs"
+        )
     session.log("  the chart: example_project/data/08_reporting/price_chart.png")
 
 
