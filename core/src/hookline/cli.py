@@ -58,6 +58,22 @@ class PluginCommandGroup(click.Group):
                 return loaded
         return None
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List core commands with their help, and plugin commands by their distribution only:
+        loading a plugin's command imports the plugin, and ``hookline --help`` must stay fast."""
+        rows = []
+        for name in super().list_commands(ctx):
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width)))
+        core = {name for name, _ in rows}
+        for entry_point in metadata.entry_points(group=COMMANDS_ENTRY_POINT_GROUP):
+            if entry_point.name not in core:
+                dist = entry_point.dist.name if entry_point.dist else entry_point.value
+                rows.append((entry_point.name, f"Commands of the plugin {dist}."))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 @click.group(cls=PluginCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hookline")
