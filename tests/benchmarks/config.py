@@ -29,12 +29,15 @@ class BenchConfig:
         repeats: Repetitions per measurement; ``None`` means the case's own default.
         kedro_max_nodes: The largest pipeline Kedro is run on in the per-node case;
             ``None`` means the default (smaller when quick), see :meth:`kedro_cap`.
+        plugins_hookline: The ``hookline`` command of an environment with every plugin
+            installed, for issue 2's ``--help`` target; ``None`` when there is none.
     """
 
     quick: bool = False
     with_kedro: bool = True
     repeats: int | None = None
     kedro_max_nodes: int | None = None
+    plugins_hookline: str | None = None
 
     @property
     def tools(self) -> tuple[str, ...]:

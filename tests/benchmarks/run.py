@@ -13,7 +13,6 @@ import argparse
 import os
 import platform
 import shlex
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ import case_hook_call
 import case_per_node
 import case_process
 from config import DEFAULT_KEDRO_MAX_NODES, QUICK_KEDRO_MAX_NODES, BenchConfig
+from machine import LoadSampler, source_state
 from outcome import CaseOutcome
 from report import NOT_MEASURED, write_results
 from targets import targets_table
@@ -35,7 +35,6 @@ CASES: dict[str, Callable[[BenchConfig], CaseOutcome]] = {
 }
 
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -61,6 +60,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         f"(default: {DEFAULT_KEDRO_MAX_NODES:,}, {QUICK_KEDRO_MAX_NODES:,} with --quick)",
     )
     parser.add_argument(
+        "--hookline-with-plugins",
+        metavar="PATH",
+        help="the hookline command of an environment with every plugin installed (nox -s bench "
+        "makes one): measures issue 2's --help target as the issue states it",
+    )
+    parser.add_argument(
         "--results-dir",
         type=Path,
         default=DEFAULT_RESULTS_DIR,
@@ -76,28 +81,9 @@ def _version(distribution: str) -> str:
         return NOT_MEASURED
 
 
-def _source_state() -> str:
-    """The commit measured, and whether the working tree differed from it."""
-
-    def git(*args: str) -> str:
-        proc = subprocess.run(
-            ["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=False
-        )
-        return proc.stdout.strip() if proc.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return "not a git checkout"
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", "core", "plugins")
-    return f"{commit}" + (" with uncommitted changes under core/ or plugins/" if changed else "")
-
-
-def _load() -> str:
-    """The 1-minute load average: other work on the machine shows up in the figures."""
-    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else NOT_MEASURED
-
-
-def header(config: BenchConfig, argv: list[str], started: datetime, load_before: str) -> str:
+def header(
+    config: BenchConfig, argv: list[str], started: datetime, source: str, load: LoadSampler
+) -> str:
     """What was measured, where and with what, so a results file stands on its own."""
     kedro = _version("kedro") if config.with_kedro else "not measured (--no-kedro)"
     elapsed = datetime.now(timezone.utc) - started
@@ -105,16 +91,30 @@ def header(config: BenchConfig, argv: list[str], started: datetime, load_before:
         f"## hookline vs Kedro benchmarks, {started:%Y-%m-%d %H:%M} UTC",
         "",
         f"- Command: `{shlex.join(['python', 'tests/benchmarks/run.py', *argv])}`",
-        f"- hookline {_version('hookline')} ({_source_state()}), Kedro {kedro}, "
-        f"pluggy {_version('pluggy')}",
+        f"- hookline {_version('hookline')} ({source}), Kedro {kedro}, pluggy {_version('pluggy')}",
         f"- Python {platform.python_version()} on {platform.platform()}, "
         f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()})",
-        f"- Took {elapsed.total_seconds() / 60:.1f} min; load average {load_before} at the "
-        f"start, {_load()} at the end",
+        f"- Took {elapsed.total_seconds() / 60:.1f} min; {load.summary()}",
     ]
+    if load.busy():
+        lines.append(
+            f"- **The machine was busy** (load above its {os.cpu_count()} CPUs): other work "
+            "inflated the wall times. Tools alternate, so ratios hold better than absolute "
+            "figures; judge the targets on a quiet machine."
+        )
     if config.quick:
         lines.append("- **Quick run**: one repetition per figure; a smoke test, not a result.")
     return "\n".join(lines) + "\n"
+
+
+def _plugins_hookline(given: str | None) -> str | None:
+    """``--hookline-with-plugins`` as an absolute path (commands run in other folders)."""
+    if given is None:
+        return None
+    path = Path(given).resolve()
+    if not path.is_file():
+        raise SystemExit(f"--hookline-with-plugins: no such command: {path}")
+    return str(path)
 
 
 def main(argv: list[str]) -> int:
@@ -125,14 +125,16 @@ def main(argv: list[str]) -> int:
         with_kedro=not args.no_kedro,
         repeats=args.repeats,
         kedro_max_nodes=args.kedro_max_nodes,
+        plugins_hookline=_plugins_hookline(args.hookline_with_plugins),
     )
     if config.with_kedro and _version("kedro") == NOT_MEASURED:
         print("Kedro is not installed: install it or pass --no-kedro.", file=sys.stderr)
         return 2
-    started, load_before = datetime.now(timezone.utc), _load()
-    outcomes = [CASES[name](config) for name in (args.case or list(CASES))]
+    started, source = datetime.now(timezone.utc), source_state()
+    with LoadSampler() as load:
+        outcomes = [CASES[name](config) for name in (args.case or list(CASES))]
 
-    sections = [header(config, argv, started, load_before)]
+    sections = [header(config, argv, started, source, load)]
     sections.extend(table.render() for outcome in outcomes for table in outcome.tables)
     targets = [target for outcome in outcomes for target in outcome.targets]
     if targets:
