@@ -1,0 +1,207 @@
+"""Fixtures of the fault suite: projects on disk, which installed plugins are on, running
+``hookline`` as a real process, and reading back what MLflow stored.
+
+Every installed hook plugin is switched off unless a test turns it on with
+:func:`enable_plugins`, so that each case states exactly which plugins take part.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The core's project factory: a package of a fresh name under tmp_path for every project.
+from tests.core.conftest import ProjectFactory, make_project  # noqa: F401
+
+#: The four product plugins, by distribution name.
+PRODUCT_PLUGINS = (
+    "hookline-mlflow",
+    "hookline-memory",
+    "hookline-statsd",
+    "hookline-great-expectations",
+)
+
+#: The environment variable the recording hook of :data:`RECORDING_SETTINGS` appends to.
+HOOK_LOG_ENV_VAR = "HOOKLINE_FAULTS_HOOK_LOG"
+
+#: A project's settings.py with one project-local hook class that appends a JSON line per
+#: pipeline-level hook call to the file named by ``HOOKLINE_FAULTS_HOOK_LOG``: a test that ran
+#: ``hookline`` in another process reads what fired, and with which error.
+RECORDING_SETTINGS = f'''
+import json
+import os
+
+from hookline import hook_impl
+
+
+def _record(hook, error=None):
+    entry = {{"hook": hook, "error": None if error is None else type(error).__name__}}
+    with open(os.environ["{HOOK_LOG_ENV_VAR}"], "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\\n")
+
+
+class RecordPipelineHooks:
+    @hook_impl
+    def before_pipeline_run(self):
+        _record("before_pipeline_run")
+
+    @hook_impl
+    def after_pipeline_run(self):
+        _record("after_pipeline_run")
+
+    @hook_impl
+    def on_pipeline_error(self, error):
+        _record("on_pipeline_error", error)
+
+
+HOOKS = (RecordPipelineHooks(),)
+'''
+
+
+def installed_hook_distributions() -> set[str]:
+    """The distributions that register ``hookline.hooks`` entry points here."""
+    return {
+        ep.dist.name for ep in metadata.entry_points(group="hookline.hooks") if ep.dist is not None
+    }
+
+
+@pytest.fixture(autouse=True)
+def _every_plugin_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every installed hook plugin off, and no MLflow setting inherited from the shell."""
+    monkeypatch.setenv(
+        "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS", ",".join(sorted(installed_hook_distributions()))
+    )
+    for name in list(os.environ):
+        if name.startswith(("MLFLOW_", "HOOKLINE_STATSD_", "STATSD_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+PluginSwitch = Callable[..., None]
+
+
+@pytest.fixture
+def enable_plugins(monkeypatch: pytest.MonkeyPatch) -> PluginSwitch:
+    """Turn on the named plugin distributions (for this process and the ones it starts)."""
+
+    def enable(*names: str) -> None:
+        missing = [n for n in names if n not in installed_hook_distributions()]
+        if missing:
+            pytest.fail(f"{missing} not installed: nox -s tests installs every plugin")
+        off = installed_hook_distributions() - set(names)
+        monkeypatch.setenv("HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS", ",".join(sorted(off)))
+
+    return enable
+
+
+def hookline_command(*args: str) -> list[str]:
+    """The ``hookline`` command line, run by the Python of the tests."""
+    return [sys.executable, "-m", "hookline", *args]
+
+
+def run_hookline(
+    project: Path, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``hookline <args>`` in ``project`` to the end and return what it did."""
+    return subprocess.run(
+        hookline_command(*args),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@dataclass
+class Interrupted:
+    """A ``hookline run`` that was sent a signal at the point a test chose.
+
+    Attributes:
+        returncode: How the process ended.
+        output: Its stdout and stderr, interleaved.
+        seconds_to_exit: From the signal to the end of the process.
+    """
+
+    returncode: int
+    output: str
+    seconds_to_exit: float
+
+
+def signal_when(
+    project: Path,
+    ready: Callable[[], bool],
+    sig: signal.Signals,
+    *args: str,
+    start_timeout: float = 240,
+    exit_timeout: float = 120,
+) -> Interrupted:
+    """Start ``hookline run <args>`` in ``project``, send ``sig`` as soon as ``ready()`` is
+    true (a node wrote its marker file, a save's temporary file has grown), and wait for the
+    process to end."""
+    process = subprocess.Popen(
+        hookline_command("run", *args),
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not ready():
+            if process.poll() is not None:
+                pytest.fail(f"hookline ended before the fault point:\n{process.communicate()[0]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the run never reached the fault point")
+            time.sleep(0.01)
+        process.send_signal(sig)
+        sent = time.monotonic()
+        output, _ = process.communicate(timeout=exit_timeout)
+        return Interrupted(process.returncode, output, time.monotonic() - sent)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def read_hook_log(path: Path) -> list[dict[str, Any]]:
+    """The entries :data:`RECORDING_SETTINGS` wrote, in order."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def temp_files(folder: Path) -> list[Path]:
+    """Temporary files of hookline's atomic writes (``.tmp-*``) anywhere under ``folder``."""
+    return sorted(folder.rglob(".tmp-*"))
+
+
+def mlflow_runs(project: Path, experiment: str = "Test project") -> list[Any]:
+    """Every run of ``experiment`` in the project's default MLflow store (its SQLite
+    ``mlflow.db``), newest first."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{(project / 'mlflow.db').as_posix()}")
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return []
+    return list(client.search_runs([found.experiment_id], order_by=["start_time DESC"]))
+
+
+@pytest.fixture
+def hook_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The file the project-local recording hook writes to (see :data:`RECORDING_SETTINGS`)."""
+    path = tmp_path / "pipeline-hooks.jsonl"
+    monkeypatch.setenv(HOOK_LOG_ENV_VAR, str(path))
+    return path
