@@ -80,6 +80,14 @@ def test_number_refuses_non_numbers_and_values_out_of_range(value: object) -> No
 def test_number_returns_a_float_and_the_default() -> None:
     assert number({"t": 2}, "t", WHERE, 1.0) == 2.0
     assert number({}, "t", WHERE, 0.5) == 0.5
+    assert number({"t": 0.0001}, "t", WHERE, 1.0, at_least=0.0001) == 0.0001
+
+
+def test_number_without_bounds_still_refuses_an_int_no_float_can_hold() -> None:
+    with pytest.raises(ConfigError, match=r"key 't' must be a number, not 1000"):
+        number({"t": 10**400}, "t", WHERE, 1.0)
+    with pytest.raises(ConfigError, match=r"must be a number at least 0.5, not 0.4"):
+        number({"t": 0.4}, "t", WHERE, 1.0, at_least=0.5)
 
 
 @pytest.mark.parametrize("value", [0, 11, 2.5, True])

@@ -99,26 +99,21 @@ def number(
     where: str,
     default: float,
     *,
+    at_least: float | None = None,
     above: float | None = None,
     at_most: float | None = None,
     unit: str = "",
     path: str = "",
 ) -> float:
-    """``raw[key]`` as a finite number, optionally ``> above`` and ``<= at_most``.
+    """``raw[key]`` as a finite number, optionally ``>= at_least`` or ``> above``, and
+    ``<= at_most``.
 
     ``unit`` (``"seconds"``) is named in the message.
     """
     value = raw.get(key, default)
-    # bool is an int to Python, but "interval: true" is a mistake, not 1 second.
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        # math.isfinite would overflow on a huge int, which is finite anyway.
-        or (isinstance(value, float) and not math.isfinite(value))
-        or (above is not None and not value > above)
-        or (at_most is not None and not value <= at_most)
-    ):
-        bounds = [f"above {above:g}" if above is not None else ""]
+    if not _is_finite_number(value) or not _within(value, at_least, above, at_most):
+        bounds = [f"at least {at_least:g}" if at_least is not None else ""]
+        bounds.append(f"above {above:g}" if above is not None else "")
         bounds.append(f"at most {at_most:g}" if at_most is not None else "")
         limits = " and ".join(bound for bound in bounds if bound)
         in_unit = f" is in {unit} and" if unit else ""
@@ -127,6 +122,27 @@ def number(
             f", not {value!r}."
         )
     return float(value)
+
+
+def _is_finite_number(value: Any) -> bool:
+    # bool is an int to Python, but "interval: true" is a mistake, not 1 second; an int too
+    # large for a float (10**400) is refused too, as no setting means it.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _within(
+    value: float, at_least: float | None, above: float | None, at_most: float | None
+) -> bool:
+    return (
+        (at_least is None or value >= at_least)
+        and (above is None or value > above)
+        and (at_most is None or value <= at_most)
+    )
 
 
 def whole(

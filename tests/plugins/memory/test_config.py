@@ -144,23 +144,31 @@ def test_a_bad_file_is_a_one_line_error_from_the_command_line(
             {"backend": "psutl"},
             "key 'backend' must be one of psutil, memory_profiler, not 'psutl'. Did you mean 'psutil'?",
         ),
-        ({"interval": "fast"}, "key 'interval' must be a number, not 'fast'."),
-        ({"interval": True}, "key 'interval' must be a number, not True."),
+        (
+            {"interval": "fast"},
+            "key 'interval' is in seconds and must be a number at least 0.0001 and at most 60, not 'fast'.",
+        ),
+        (
+            {"interval": True},
+            "key 'interval' is in seconds and must be a number at least 0.0001 and at most 60, not True.",
+        ),
         (
             {"interval": 0},
-            "key 'interval' is in seconds and must be between 0.0001 and 60.0, not 0.0.",
+            "key 'interval' is in seconds and must be a number at least 0.0001 and at most 60, "
+            "not 0.",
         ),
-        ({"threshold_mib": -1}, "key 'threshold_mib' must be 0 or more, not -1.0."),
+        ({"threshold_mib": -1}, "key 'threshold_mib' must be a number at least 0, not -1."),
         ({"include_children": "yes"}, "key 'include_children' must be true or false, not 'yes'."),
-        ({"top": 2.5}, "key 'top' must be a whole number, 0 or more, not 2.5."),
-        ({"top": -1}, "key 'top' must be a whole number, 0 or more, not -1."),
+        ({"top": 2.5}, "key 'top' must be a whole number from 0 to 1000, not 2.5."),
+        ({"top": -1}, "key 'top' must be a whole number from 0 to 1000, not -1."),
         (
             {"measure": ["loads"]},
             "key 'measure' must be a mapping with the keys loads, saves, nodes, not ['loads'].",
         ),
         (
             {"measure": {"node": False}},
-            "unknown key 'measure.node'. Did you mean 'nodes'? Allowed keys under 'measure': loads, saves, nodes.",
+            "unknown key 'measure.node' in the memory configuration. Did you mean 'nodes'? "
+            "Allowed keys under 'measure': loads, saves, nodes.",
         ),
         ({"measure": {"loads": "no"}}, "key 'measure.loads' must be true or false, not 'no'."),
         ({"reset_os_peak": 1}, "key 'reset_os_peak' must be true or false, not 1."),

@@ -17,13 +17,12 @@ Every key is optional and a project with no ``memory.yml`` at all gets :data:`DE
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from hookline.errors import ConfigError, did_you_mean
+from hookline.errors import ConfigError
+from hookline.plugin_config import boolean, check_keys, choice, number, read_section, whole
 
 #: The name of the configuration: files ``conf/<env>/memory*.yml`` are read.
 CONFIG_KEY = "memory"
@@ -46,6 +45,8 @@ _DEFAULT_INCLUDE_CHILDREN = {"psutil": False, "memory_profiler": True}
 
 _MIN_INTERVAL = 0.0001
 _MAX_INTERVAL = 60.0
+# More operations than anyone reads in a summary; the bound keeps "top: 1e9" from meaning much.
+_MAX_TOP = 1000
 
 
 @dataclass(frozen=True)
@@ -116,49 +117,38 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MemoryConfig:
     Raises:
         ConfigError: Naming ``where``, the key and, for an unknown key, the allowed keys.
     """
-    unknown = [str(key) for key in raw if key not in ALLOWED_KEYS]
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key '{unknown[0]}' in the memory configuration."
-            f"{did_you_mean(unknown[0], ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}."
-        )
-    backend = raw.get("backend", "psutil")
-    if backend not in BACKEND_NAMES:
-        raise ConfigError(
-            f"{where}: key 'backend' must be one of {', '.join(BACKEND_NAMES)}, "
-            f"not {backend!r}.{did_you_mean(str(backend), BACKEND_NAMES)}"
-        )
+    check_keys(raw, ALLOWED_KEYS, where, "the memory configuration")
+    backend = choice(raw, "backend", where, BACKEND_NAMES)
     if backend == "memory_profiler" and importlib.util.find_spec("memory_profiler") is None:
         raise ConfigError(
             f"{where}: backend 'memory_profiler' needs the memory_profiler package: "
             'pip install "hookline-memory[memory-profiler]", or choose backend: psutil.'
         )
-    interval = _number(raw, "interval", where, _DEFAULT_INTERVAL[backend])
-    if not _MIN_INTERVAL <= interval <= _MAX_INTERVAL:
-        raise ConfigError(
-            f"{where}: key 'interval' is in seconds and must be between {_MIN_INTERVAL} and "
-            f"{_MAX_INTERVAL}, not {interval}."
-        )
-    threshold = _number(raw, "threshold_mib", where, DEFAULT.threshold_mib)
-    if threshold < 0:
-        raise ConfigError(f"{where}: key 'threshold_mib' must be 0 or more, not {threshold}.")
-    top = raw.get("top", DEFAULT.top)
-    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
-        raise ConfigError(f"{where}: key 'top' must be a whole number, 0 or more, not {top!r}.")
+    interval = number(
+        raw,
+        "interval",
+        where,
+        _DEFAULT_INTERVAL[backend],
+        at_least=_MIN_INTERVAL,
+        at_most=_MAX_INTERVAL,
+        unit="seconds",
+    )
+    threshold = number(raw, "threshold_mib", where, DEFAULT.threshold_mib, at_least=0)
+    top = whole(raw, "top", where, DEFAULT.top, 0, _MAX_TOP)
     measure = _measure(raw.get("measure", {}), where)
     return replace(
         DEFAULT,
         backend=backend,
         interval=interval,
         threshold_mib=threshold,
-        include_children=_boolean(
+        include_children=boolean(
             raw, "include_children", where, _DEFAULT_INCLUDE_CHILDREN[backend]
         ),
         measure_loads=measure["loads"],
         measure_saves=measure["saves"],
         measure_nodes=measure["nodes"],
         top=top,
-        reset_os_peak=_boolean(raw, "reset_os_peak", where, DEFAULT.reset_os_peak),
+        reset_os_peak=boolean(raw, "reset_os_peak", where, DEFAULT.reset_os_peak),
     )
 
 
@@ -170,39 +160,8 @@ def load_config(config_loader: Any) -> MemoryConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    raw = config_loader[CONFIG_KEY]
-    if not raw:
-        return DEFAULT
-    return parse_config(raw, _describe_origin(config_loader, raw))
-
-
-def _describe_origin(config_loader: Any, raw: Mapping[str, Any]) -> str:
-    """Name the file(s) the configuration came from, for error messages."""
-    files: list[Path] = []
-    origin = getattr(config_loader, "origin", None)
-    if origin is not None:
-        for key in raw:
-            path = origin(CONFIG_KEY, key)
-            if path is not None and path not in files:
-                files.append(path)
-    if not files and hasattr(config_loader, "files"):
-        files = list(config_loader.files(CONFIG_KEY))
-    return ", ".join(str(path) for path in files) or f"{CONFIG_KEY}.yml"
-
-
-def _number(raw: Mapping[str, Any], key: str, where: str, default: float) -> float:
-    value = raw.get(key, default)
-    # bool is an int to Python, but "interval: true" is a mistake, not 1 second.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}: key '{key}' must be a number, not {value!r}.")
-    return float(value)
-
-
-def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool, prefix: str = "") -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: key '{prefix}{key}' must be true or false, not {value!r}.")
-    return value
+    section = read_section(config_loader, CONFIG_KEY)
+    return DEFAULT if section is None else parse_config(*section)
 
 
 def _measure(value: Any, where: str) -> dict[str, bool]:
@@ -213,10 +172,5 @@ def _measure(value: Any, where: str) -> dict[str, bool]:
             f"{where}: key 'measure' must be a mapping with the keys {', '.join(MEASURE_KEYS)}, "
             f"not {value!r}."
         )
-    unknown = [str(key) for key in value if key not in MEASURE_KEYS]
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key 'measure.{unknown[0]}'.{did_you_mean(unknown[0], MEASURE_KEYS)}"
-            f" Allowed keys under 'measure': {', '.join(MEASURE_KEYS)}."
-        )
-    return {key: _boolean(value, key, where, True, prefix="measure.") for key in MEASURE_KEYS}
+    check_keys(value, MEASURE_KEYS, where, "the memory configuration", "measure.")
+    return {key: boolean(value, key, where, True, "measure.") for key in MEASURE_KEYS}
