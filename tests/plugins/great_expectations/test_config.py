@@ -148,7 +148,7 @@ def test_the_default_root_is_gx_or_a_legacy_great_expectations_folder(tmp_path: 
         ),
         (
             {"unexpected_samples": -1},
-            f"{WHERE}: key 'unexpected_samples' must be a whole number, 0 or more, not -1.",
+            f"{WHERE}: key 'unexpected_samples' must be a whole number from 0 to 1000, not -1.",
         ),
         ({"data_docs": "yes"}, f"{WHERE}: key 'data_docs' must be true or false, not 'yes'."),
         (

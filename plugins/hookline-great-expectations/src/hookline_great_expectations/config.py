@@ -33,7 +33,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hookline.errors import ConfigError, did_you_mean
+from hookline.errors import ConfigError
+from hookline.plugin_config import boolean, check_keys, choice, read_section, text, whole
 
 __all__ = [
     "ALLOWED_KEYS",
@@ -80,6 +81,11 @@ ALLOWED_KEYS = (
 DATASET_KEYS = ("suite", "checkpoint", "when", "policy")
 #: The keys under ``legacy``.
 LEGACY_KEYS = ("datasource", "validation_operator")
+
+# Named in the message about an unknown key.
+_WHAT = "the great_expectations configuration"
+# More sample values than a failure message can usefully quote.
+_MAX_SAMPLES = 1000
 
 
 @dataclass(frozen=True)
@@ -215,37 +221,33 @@ def parse_config(
     Raises:
         ConfigError: Naming ``where``, the key and, for an unknown key, the allowed keys.
     """
-    _check_keys(raw, ALLOWED_KEYS, where, "")
-    policy = _choice(raw, "policy", POLICIES, where, DEFAULT.policy)
-    when = _choice(raw, "when", WHEN, where, DEFAULT.when)
-    samples = raw.get("unexpected_samples", DEFAULT.unexpected_samples)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
-        raise ConfigError(
-            f"{where}: key 'unexpected_samples' must be a whole number, 0 or more, not {samples!r}."
-        )
+    check_keys(raw, ALLOWED_KEYS, where, _WHAT, "")
+    policy = choice(raw, "policy", where, POLICIES, DEFAULT.policy)
+    when = choice(raw, "when", where, WHEN, DEFAULT.when)
+    samples = whole(raw, "unexpected_samples", where, DEFAULT.unexpected_samples, 0, _MAX_SAMPLES)
     legacy = raw.get("legacy") or {}
     if not isinstance(legacy, Mapping):
         raise ConfigError(
             f"{where}: key 'legacy' must be a mapping with the keys {', '.join(LEGACY_KEYS)}, "
             f"not {legacy!r}."
         )
-    _check_keys(legacy, LEGACY_KEYS, where, "legacy.")
+    check_keys(legacy, LEGACY_KEYS, where, _WHAT, "legacy.")
     root = (environ if environ is not None else os.environ).get(ENV_CONTEXT_ROOT_DIR) or (
-        _text(raw, "context_root_dir", where, None)
+        text(raw, "context_root_dir", where, None)
     )
     return replace(
         DEFAULT,
         context_root_dir=root,
         policy=policy,
         when=when,
-        non_dataframe=_choice(raw, "non_dataframe", NON_DATAFRAME, where, DEFAULT.non_dataframe),
+        non_dataframe=choice(raw, "non_dataframe", where, NON_DATAFRAME, DEFAULT.non_dataframe),
         unexpected_samples=samples,
-        data_docs=_boolean(raw, "data_docs", where, DEFAULT.data_docs),
-        progress_bars=_boolean(raw, "progress_bars", where, DEFAULT.progress_bars),
-        data_source=_text(raw, "data_source", where, DEFAULT.data_source) or DEFAULT.data_source,
-        legacy_datasource=_text(legacy, "datasource", where, DEFAULT.legacy_datasource, "legacy.")
+        data_docs=boolean(raw, "data_docs", where, DEFAULT.data_docs),
+        progress_bars=boolean(raw, "progress_bars", where, DEFAULT.progress_bars),
+        data_source=text(raw, "data_source", where, DEFAULT.data_source) or DEFAULT.data_source,
+        legacy_datasource=text(legacy, "datasource", where, DEFAULT.legacy_datasource, "legacy.")
         or DEFAULT.legacy_datasource,
-        legacy_validation_operator=_text(
+        legacy_validation_operator=text(
             legacy, "validation_operator", where, DEFAULT.legacy_validation_operator, "legacy."
         )
         or DEFAULT.legacy_validation_operator,
@@ -262,20 +264,8 @@ def load_config(config_loader: Any) -> GreatExpectationsConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    raw = config_loader[CONFIG_KEY]
-    if not raw:
-        return parse_config({}, f"{CONFIG_KEY}.yml")
-    return parse_config(raw, _describe_origin(config_loader, raw))
-
-
-def _describe_origin(config_loader: Any, raw: Mapping[str, Any]) -> str:
-    """Name the file(s) the configuration came from, for error messages."""
-    files: list[Path] = []
-    for key in raw:
-        path = config_loader.origin(CONFIG_KEY, key)
-        if path is not None and path not in files:
-            files.append(path)
-    return ", ".join(str(path) for path in files) or f"{CONFIG_KEY}.yml"
+    section = read_section(config_loader, CONFIG_KEY)
+    return parse_config(*(section or ({}, f"{CONFIG_KEY}.yml")))
 
 
 def _datasets(value: Any, where: str, policy: str, when: str) -> tuple[DatasetRule, ...]:
@@ -299,9 +289,9 @@ def _datasets(value: Any, where: str, policy: str, when: str) -> tuple[DatasetRu
                 f"{where}: key '{key}' must be a mapping with 'suite' or 'checkpoint', "
                 f"not {entry!r}."
             )
-        _check_keys(entry, DATASET_KEYS, where, f"{key}.")
-        suite = _text(entry, "suite", where, None, f"{key}.")
-        checkpoint = _text(entry, "checkpoint", where, None, f"{key}.")
+        check_keys(entry, DATASET_KEYS, where, _WHAT, f"{key}.")
+        suite = text(entry, "suite", where, None, f"{key}.")
+        checkpoint = text(entry, "checkpoint", where, None, f"{key}.")
         if (suite is None) == (checkpoint is None):
             raise ConfigError(
                 f"{where}: key '{key}' needs exactly one of 'suite' (an expectation suite, the "
@@ -313,56 +303,8 @@ def _datasets(value: Any, where: str, policy: str, when: str) -> tuple[DatasetRu
                 dataset=str(name),
                 suite=suite,
                 checkpoint=checkpoint,
-                when=_choice(entry, "when", WHEN, where, when, f"{key}."),
-                policy=_choice(entry, "policy", POLICIES, where, policy, f"{key}."),
+                when=choice(entry, "when", where, WHEN, when, f"{key}."),
+                policy=choice(entry, "policy", where, POLICIES, policy, f"{key}."),
             )
         )
     return tuple(rules)
-
-
-def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str, prefix: str) -> None:
-    unknown = [str(key) for key in raw if key not in allowed]
-    if unknown:
-        scope = f" under '{prefix[:-1]}'" if prefix else ""
-        raise ConfigError(
-            f"{where}: unknown key '{prefix}{unknown[0]}' in the great_expectations "
-            f"configuration.{did_you_mean(unknown[0], allowed)} "
-            f"Allowed keys{scope}: {', '.join(allowed)}."
-        )
-
-
-def _choice(
-    raw: Mapping[str, Any],
-    key: str,
-    choices: tuple[str, ...],
-    where: str,
-    default: str,
-    prefix: str = "",
-) -> str:
-    value = raw.get(key, default)
-    if value not in choices:
-        raise ConfigError(
-            f"{where}: key '{prefix}{key}' must be one of {', '.join(choices)}, not {value!r}."
-            f"{did_you_mean(str(value), choices)}"
-        )
-    return str(value)
-
-
-def _text(
-    raw: Mapping[str, Any], key: str, where: str, default: str | None, prefix: str = ""
-) -> str | None:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(
-            f"{where}: key '{prefix}{key}' must be a non-empty string, not {value!r}."
-        )
-    return value
-
-
-def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: key '{key}' must be true or false, not {value!r}.")
-    return value
