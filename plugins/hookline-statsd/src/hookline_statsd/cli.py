@@ -1,0 +1,88 @@
+"""``hookline statsd ...``: the plugin's commands (entry point ``hookline.commands`` ``statsd``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from hookline.errors import HooklineError
+
+if TYPE_CHECKING:
+    from hookline_statsd.config import StatsdConfig
+
+
+@click.group(name="statsd")
+def cli() -> None:
+    """Commands of hookline-statsd."""
+
+
+@cli.command()
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The project whose statsd.yml sets the prefix (default: the current one, if any).",
+)
+@click.option("--env", default=None, help="The configuration environment (conf/<env>/).")
+@click.option("--prefix", default=None, help="The prefix to use instead of the configured one.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    default=Path("-"),
+    show_default=True,
+    help="Where to write the dashboard JSON ('-' for standard output).",
+)
+def dashboard(project: Path | None, env: str | None, prefix: str | None, output: Path) -> None:
+    """Write the Grafana dashboard JSON for the configured prefix.
+
+    The prefix is --prefix if given, else the project's statsd.yml (with STATSD_PREFIX
+    applied), else hookline's default. Import the file in Grafana, or put it where the
+    provisioning in plugins/hookline-statsd/grafana/ loads dashboards from.
+    """
+    from hookline_statsd.config import DEFAULT, check_prefix, with_environment
+    from hookline_statsd.dashboard import dashboard_json
+
+    try:
+        if prefix is not None:
+            chosen = check_prefix(prefix, "Option --prefix")
+        elif project is not None or _inside_project():
+            chosen = _configured(project, env).prefix
+        else:
+            chosen = with_environment(DEFAULT).prefix
+    except HooklineError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    text = dashboard_json(chosen)
+    if str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the dashboard for prefix '{chosen}' to {output}", err=True)
+
+
+def _configured(project: Path | None, env: str | None) -> StatsdConfig:
+    """The project's settings (statsd.yml, then the environment), as a run would see them."""
+    from hookline.config import ConfigLoader
+    from hookline.project import find_project, load_settings
+    from hookline_statsd.config import load_config, with_environment
+
+    metadata = find_project(project)
+    settings = load_settings(metadata)
+    loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
+    return with_environment(load_config(loader))
+
+
+def _inside_project() -> bool:
+    from hookline.errors import ProjectError
+    from hookline.project import find_project
+
+    try:
+        find_project()
+    except ProjectError:
+        return False
+    return True

@@ -1,0 +1,221 @@
+"""Sending to the daemon: the host looked up once with a deadline, and the ``statsd`` client's
+UDP, TCP and Unix socket clients and their pipelines, adapted in three ways:
+
+- they are given the address the lookup found, so the client never looks a host up itself
+  (``statsd.StatsClient`` calls ``getaddrinfo`` when it is built, ``TCPStatsClient`` at each
+  connect: with slow DNS, either would stall a run);
+- a socket error is raised instead of dropped (``StatsClient`` swallows them), so that the
+  plugin can warn once; the UDP socket is connected, so a daemon that is not running shows as
+  ``ConnectionRefusedError`` on the next send instead of silence;
+- pipelines may end each line with DogStatsD tags (``|#node:x,dataset:y``), which the
+  ``statsd`` package does not offer.
+
+This module imports ``statsd``; the hooks import it only when a run starts.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import statsd
+from statsd.client.stream import StreamPipeline
+from statsd.client.udp import Pipeline
+
+from hookline_statsd.config import StatsdConfig
+
+#: (address family, socket address) as ``socket.getaddrinfo`` gives them.
+Address = tuple[int, Any]
+
+
+class Batch(Protocol):
+    """The pipeline of one thread: metrics are added, then sent together by :meth:`send`."""
+
+    #: DogStatsD tags added to every line from now on (``"|#node:x"``), or ``""``.
+    suffix: str
+
+    def timing(self, stat: str, delta: float, rate: float = 1) -> None:
+        """Add a timer value, in milliseconds."""
+
+    def incr(self, stat: str, count: int = 1, rate: float = 1) -> None:
+        """Add to a counter."""
+
+    def gauge(self, stat: str, value: float, rate: float = 1, delta: bool = False) -> None:
+        """Set a gauge."""
+
+    def send(self) -> None:
+        """Send what was added, in as few packets as fit."""
+
+
+class Client(Protocol):
+    """What the hooks need of a client."""
+
+    def pipeline(self) -> Batch:
+        """A new, empty pipeline."""
+
+    def close(self) -> None:
+        """Release the socket."""
+
+
+def resolve(config: StatsdConfig) -> Address | None:
+    """Look the daemon's host up once, giving up after ``config.resolve_timeout`` seconds.
+
+    Returns:
+        The address to send to, or ``None`` for the Unix socket transport (nothing to look up).
+
+    Raises:
+        TimeoutError: If the lookup did not answer in time (it goes on in a daemon thread,
+            whose result is then ignored).
+        OSError: If the host is unknown (``socket.gaierror``).
+    """
+    if config.transport == "unix":
+        return None
+    family = socket.AF_INET6 if config.ipv6 else socket.AF_INET
+    kind = socket.SOCK_DGRAM if config.transport == "udp" else socket.SOCK_STREAM
+    try:
+        # An address literal needs no lookup: answered at once, no thread.
+        found = socket.getaddrinfo(config.host, config.port, family, kind, 0, socket.AI_NUMERICHOST)
+        return found[0][0], found[0][4]
+    except socket.gaierror:
+        pass
+    outcome: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(config.host, config.port, family, kind))
+        except BaseException as error:  # handed to the waiting thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=lookup, name="hookline-statsd-resolve", daemon=True)
+    worker.start()
+    worker.join(config.resolve_timeout)
+    if not outcome:
+        raise TimeoutError(
+            f"looking up {config.host!r} took more than {config.resolve_timeout:g} s"
+        )
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0][0][0], outcome[0][0][4]
+
+
+def create_client(config: StatsdConfig, address: Address | None, prefix: str) -> Client:
+    """A client for ``config.transport`` sending to ``address`` (from :func:`resolve`).
+
+    Nothing is connected yet: TCP and Unix sockets connect at the first send.
+    """
+    client: Client
+    if config.transport == "udp":
+        assert address is not None
+        client = _UDPClient(address, prefix, config.max_udp_size)
+    elif config.transport == "tcp":
+        assert address is not None
+        client = _TCPClient(address, prefix, config.timeout)
+    else:
+        assert config.socket_path is not None
+        client = _UnixClient(config.socket_path, prefix, config.timeout)
+    return client
+
+
+class _TaggedPipeline(Pipeline):  # type: ignore[misc]
+    """The UDP pipeline, adding :attr:`suffix` (DogStatsD tags) to each line."""
+
+    suffix = ""
+
+    def _after(self, data: str | None) -> None:
+        if data is not None:
+            self._stats.append(data + self.suffix)
+
+
+class _TaggedStreamPipeline(StreamPipeline):  # type: ignore[misc]
+    """The TCP/Unix pipeline, adding :attr:`suffix` (DogStatsD tags) to each line."""
+
+    suffix = ""
+
+    def _after(self, data: str | None) -> None:
+        if data is not None:
+            self._stats.append(data + self.suffix)
+
+
+class _UDPClient(statsd.StatsClient):  # type: ignore[misc]
+    """``statsd.StatsClient`` on a connected socket to a known address, raising its errors."""
+
+    def __init__(self, address: Address, prefix: str, max_udp_size: int) -> None:
+        family, sockaddr = address
+        self._addr = sockaddr
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        # Connected: the kernel reports an ICMP "port unreachable" (no daemon) as
+        # ConnectionRefusedError on a later send, and sends skip the per-packet route lookup.
+        self._sock.connect(sockaddr)
+        self._prefix = prefix
+        self._maxudpsize = max_udp_size
+
+    def _send(self, data: str) -> None:
+        self._sock.send(data.encode("ascii"))
+
+    def pipeline(self) -> _TaggedPipeline:
+        return _TaggedPipeline(self)
+
+
+class _StreamSending:
+    """Sends of several threads on one stream must not interleave; a lock orders them."""
+
+    _sock: socket.socket | None
+    connect: Callable[[], None]
+
+    def _init_lock(self) -> None:
+        self._lock = threading.Lock()
+
+    def _send(self, data: str) -> None:
+        payload = data.encode("ascii") + b"\n"
+        with self._lock:
+            if self._sock is None:
+                self.connect()
+            assert self._sock is not None
+            self._sock.sendall(payload)
+
+
+class _TCPClient(_StreamSending, statsd.TCPStatsClient):  # type: ignore[misc]
+    """``statsd.TCPStatsClient`` connecting to a known address, safe to share by threads."""
+
+    def __init__(self, address: Address, prefix: str, timeout: float) -> None:
+        self._family, self._sockaddr = address
+        super().__init__(prefix=prefix, timeout=timeout)
+        self._init_lock()
+
+    def connect(self) -> None:
+        sock = socket.socket(self._family, socket.SOCK_STREAM)
+        sock.settimeout(self._timeout)
+        try:
+            sock.connect(self._sockaddr)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+
+    def pipeline(self) -> _TaggedStreamPipeline:
+        return _TaggedStreamPipeline(self)
+
+
+class _UnixClient(_StreamSending, statsd.UnixSocketStatsClient):  # type: ignore[misc]
+    """``statsd.UnixSocketStatsClient``, safe to share by threads."""
+
+    def __init__(self, socket_path: str, prefix: str, timeout: float) -> None:
+        super().__init__(socket_path, prefix=prefix, timeout=timeout)
+        self._init_lock()
+
+    def connect(self) -> None:
+        # The client's own connect keeps a socket that failed to connect; the next send
+        # would then fail on it with a less telling error.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self._timeout)
+        try:
+            sock.connect(self._socket_path)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+
+    def pipeline(self) -> _TaggedStreamPipeline:
+        return _TaggedStreamPipeline(self)

@@ -1,0 +1,147 @@
+"""The three transports against the real daemon, DogStatsD tags, and batching: one packet per
+node (the client's pipeline), never one per metric."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from hookline import DataCatalog, SequentialRunner, ThreadRunner, node, pipeline
+from hookline.datasets import MemoryDataset
+from hookline.runner import AbstractRunner
+from hookline_statsd import StatsdConfig, StatsdHooks
+from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon
+
+from .conftest import hooks_for, manager_with, parse, totals, wait_for_lines
+from .pipelines import identity, keep_even, make_frame, names_of
+
+PIPE = pipeline(
+    [
+        node(make_frame, "params:rows", "frame", name="make_frame"),
+        node(keep_even, "frame", "even", name="keep_even"),
+        node(names_of, "even", "names", name="names_of"),
+    ]
+)
+
+
+def run(hooks: StatsdHooks, runner: AbstractRunner | None = None) -> None:
+    catalog = DataCatalog({"params:rows": MemoryDataset(6)})
+    (runner or SequentialRunner()).run(PIPE, catalog, manager_with(hooks), "sid")
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp", "unix"])
+def test_every_transport_delivers_the_same_metrics(
+    transport: str, statsd_console: StatsdDaemon, prefix: str
+) -> None:
+    # ThreadRunner: two threads share the stream of tcp and unix.
+    run(
+        hooks_for(statsd_console, prefix, transport=transport),
+        ThreadRunner(max_workers=2),
+    )
+
+    lines = wait_for_lines(
+        statsd_console,
+        prefix,
+        lambda lines: totals(lines, "c").get("run.__default__.nodes_completed") == 3,
+    )
+    assert statsd_console.bad_lines_seen() == 0
+    assert sorted({name for name, _, _ in parse(lines)}) == sorted(
+        {
+            "dataset.params-rows.load_duration",
+            "dataset.params-rows.bytes",
+            *(
+                f"node.{n}.{m}"
+                for n in ("make_frame", "keep_even", "names_of")
+                for m in ("duration", "success")
+            ),
+            *(
+                f"dataset.{d}.{f}"
+                for d in ("frame", "even")
+                for f in ("rows", "columns", "bytes", "load_duration", "save_duration")
+            ),
+            "dataset.names.length",
+            "dataset.names.bytes",
+            "dataset.names.save_duration",
+            "run.__default__.nodes_completed",
+        }
+    )
+    # Sizes at each save and again at each load: 30 lines in all.
+    assert len(lines) == 30
+
+
+def test_tags_name_pipeline_node_dataset_and_session(
+    statsd_console: StatsdDaemon, prefix: str
+) -> None:
+    hooks = hooks_for(statsd_console, prefix, tags=("pipeline", "node", "dataset", "session"))
+    catalog = DataCatalog({"params:rows": MemoryDataset(6)})
+
+    SequentialRunner().run(PIPE, catalog, manager_with(hooks), "2026-11-22T10.20.30.123Z")
+
+    lines = wait_for_lines(
+        statsd_console,
+        prefix,
+        lambda lines: totals(lines, "c").get("run.__default__.nodes_completed") == 3,
+    )
+    assert statsd_console.bad_lines_seen() == 0
+    by_name = {line.split(":")[0]: line for line in lines}
+    # No session outside a session: the session tag is left out, not sent empty.
+    assert by_name["dataset.params-rows.bytes"] == (
+        "dataset.params-rows.bytes:28|g|#pipeline:__default__,node:make_frame,dataset:params-rows"
+    )
+    assert by_name["node.keep_even.duration"].endswith("|ms|#pipeline:__default__,node:keep_even")
+
+
+@pytest.fixture
+def receiver() -> Iterator[socket.socket]:
+    """A plain UDP socket standing where the daemon would, to count the packets sent."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        sock.settimeout(1.0)
+        yield sock
+
+
+def packets(sock: socket.socket) -> list[bytes]:
+    received = []
+    while True:
+        try:
+            received.append(sock.recv(65536))
+        except TimeoutError:
+            return received
+
+
+def test_each_node_is_one_packet(receiver: socket.socket) -> None:
+    port = receiver.getsockname()[1]
+    hooks = StatsdHooks(StatsdConfig(host=HOST, port=port, prefix="batch"))
+    chain = pipeline([node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(5)])
+
+    SequentialRunner().run(chain, DataCatalog({"d0": MemoryDataset(1)}), manager_with(hooks))
+
+    sent = packets(receiver)
+    assert len(sent) == 5
+    for index, packet in enumerate(sent):
+        names = [line.split(b":")[0].decode() for line in packet.split(b"\n")]
+        assert names == [
+            f"batch.dataset.d{index}.load_duration",
+            f"batch.dataset.d{index}.bytes",
+            f"batch.node.n{index}.duration",
+            f"batch.dataset.d{index + 1}.save_duration",
+            f"batch.dataset.d{index + 1}.bytes",
+            f"batch.node.n{index}.success",
+            "batch.run.__default__.nodes_completed",
+        ]
+
+
+def test_a_batch_larger_than_max_udp_size_is_split(receiver: socket.socket) -> None:
+    port = receiver.getsockname()[1]
+    hooks = StatsdHooks(StatsdConfig(host=HOST, port=port, prefix="batch", max_udp_size=128))
+    chain = pipeline([node(identity, "a", "b", name="n")])
+
+    SequentialRunner().run(chain, DataCatalog({"a": MemoryDataset(1)}), manager_with(hooks))
+
+    sent = packets(receiver)
+    assert len(sent) > 1
+    assert all(len(packet) < 128 for packet in sent)
+    lines = [line for packet in sent for line in packet.split(b"\n")]
+    assert len(lines) == 7
