@@ -245,7 +245,14 @@ def bench(session: nox.Session) -> None:
     """hookline against Kedro (tests/benchmarks/run.py); posargs go to it, e.g. `-- --quick`."""
     # Kedro is installed here and nowhere else, so no other session can import it by accident;
     # 1.7 is the release issue 2 quotes its Kedro figures for.
-    session.install(*_editable(f"{CORE}[pandas]"), "kedro==1.7.*")
+    # kedro-datasets gives the Kedro project of the spaceflights case the example's dataset
+    # types; the example itself brings the node functions (and scikit-learn, matplotlib).
+    session.install(
+        *_editable(f"{CORE}[pandas,dask]", EXAMPLE),
+        "kedro==1.7.*",
+        "kedro-datasets[pandas-csvdataset,pandas-parquetdataset,pickle-pickledataset,"
+        "json-jsondataset]",
+    )
     args = list(session.posargs)
     if PLUGINS:
         # Issue 2's `hookline --help` target is "with all plugins installed", but the plugins'

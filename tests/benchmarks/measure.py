@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,3 +144,36 @@ def alternate(
                 shown = result.get("error") or duration(result["seconds"])
                 print(f"[{done}/{total}] {tool:8} {label(key, tool)}: {shown}", file=sys.stderr)
     return samples
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    """One whole command: its wall time, its peak memory, how it ended and what it printed."""
+
+    seconds: float
+    rss_peak_mib: float
+    returncode: int
+    output: str
+
+    def tail(self, lines: int = 3) -> str:
+        """The last lines of its output, on one line, for an error message."""
+        return " | ".join(self.output.strip().splitlines()[-lines:])
+
+
+def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ProcessRun:
+    """Run ``argv`` once and measure it from start to exit.
+
+    ``os.wait4`` gives the resource use of this one child (its peak resident set size), which
+    ``RUSAGE_CHILDREN`` cannot: that is the maximum over every child waited for so far. Output
+    goes to a file, not a pipe, so waiting needs no reader thread.
+    """
+    with tempfile.TemporaryFile(mode="w+") as output:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=output, stderr=output)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        # Linux reports KiB, macOS bytes.
+        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        return ProcessRun(seconds, peak, proc.returncode, output.read())

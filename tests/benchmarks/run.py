@@ -22,6 +22,7 @@ from pathlib import Path
 import case_hook_call
 import case_per_node
 import case_process
+import case_spaceflights
 from config import DEFAULT_KEDRO_MAX_NODES, QUICK_KEDRO_MAX_NODES, BenchConfig
 from machine import LoadSampler, source_state
 from outcome import CaseOutcome
@@ -32,6 +33,7 @@ CASES: dict[str, Callable[[BenchConfig], CaseOutcome]] = {
     case_per_node.NAME: case_per_node.run,
     case_hook_call.NAME: case_hook_call.run,
     case_process.NAME: case_process.run,
+    case_spaceflights.NAME: case_spaceflights.run,
 }
 
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -1,0 +1,158 @@
+"""The example's spaceflights pipeline as a hookline project and a Kedro project, and their
+outputs as one comparable digest.
+
+Both projects run the example's own node functions (imported from the installed
+``spaceflights`` package) wired as the example wires them, on the same generated raw data,
+with the example's catalog and parameters. The only catalog difference is the example's own
+dataset type (a matplotlib figure saved as PNG): the Kedro project gets its own class of the
+same behaviour, written here, since the example's subclasses hookline's file dataset.
+
+Neither project registers a hook: the example's ``ReadOnlyParametersHooks`` is a project hook
+of hookline's example, and the main row compares the tools, not that hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+from generated_projects import NodeSpec, ProjectPlan, specs_of, write_project
+
+#: The installed example project's source folder (conf/ is read from the repository).
+EXAMPLE = Path(__file__).resolve().parents[2] / "example_project"
+
+#: The example's own dataset type, and the name the Kedro project's equivalent has.
+EXAMPLE_FIGURE_TYPE = "spaceflights.datasets.FigureDataset"
+KEDRO_FIGURE_MODULE = "figure_dataset"
+
+#: Shuttles generated (the example's default size: a run takes seconds).
+SHUTTLES = 2_000
+DATA_SEED = 42
+
+KEDRO_FIGURE_DATASET = '''\
+"""A matplotlib figure saved as PNG, loaded as bytes: the example's FigureDataset for Kedro."""
+
+from pathlib import Path
+
+from kedro.io import AbstractDataset
+
+
+class FigureDataset(AbstractDataset):
+    def __init__(self, filepath, save_args=None, metadata=None):
+        self._path = Path(filepath)
+        self._save_args = dict(save_args or {})
+        self.metadata = metadata
+
+    def load(self):
+        return self._path.read_bytes()
+
+    def save(self, data):
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        data.savefig(self._path, format="png", **self._save_args)
+
+    def _describe(self):
+        return {"filepath": str(self._path), "save_args": self._save_args}
+'''
+
+
+def pipeline_specs() -> list[NodeSpec]:
+    """The example's ``__default__`` pipeline, node by node."""
+    from spaceflights.pipeline_registry import register_pipelines
+
+    return specs_of(register_pipelines()["__default__"])
+
+
+def catalog_text(tool: str, package: str) -> str:
+    """The example's catalog.yml; for Kedro, the figure dataset is the Kedro project's own."""
+    text = (EXAMPLE / "conf" / "base" / "catalog.yml").read_text()
+    if tool == "kedro":
+        text = text.replace(EXAMPLE_FIGURE_TYPE, f"{package}.{KEDRO_FIGURE_MODULE}.FigureDataset")
+    return text
+
+
+def write_projects(root: Path, kedro_version: str | None) -> dict[str, Path]:
+    """Generate the raw data once and write each tool's project under ``root``."""
+    from spaceflights.data_generator import generate
+
+    raw = root / "raw"
+    generate(raw, SHUTTLES, DATA_SEED)
+    specs = pipeline_specs()
+    parameters = (EXAMPLE / "conf" / "base" / "parameters.yml").read_text()
+    projects = {}
+    for tool in ("hookline", "kedro") if kedro_version else ("hookline",):
+        package = f"bench_spaceflights_{tool}"
+        modules = {f"{KEDRO_FIGURE_MODULE}.py": KEDRO_FIGURE_DATASET} if tool == "kedro" else {}
+        plan = ProjectPlan(package, catalog_text(tool, package), parameters, modules=modules)
+        project = write_project(root / tool, tool, plan, specs, kedro_version)
+        shutil.copytree(raw, project / "data" / "01_raw")
+        projects[tool] = project
+    return projects
+
+
+def clear_outputs(project: Path) -> None:
+    """Remove every file a run writes, so that each run does the same work from raw data."""
+    for folder in (project / "data").iterdir():
+        if folder.name != "01_raw":
+            shutil.rmtree(folder)
+
+
+def _file_outputs(project: Path) -> dict[str, dict[str, Any]]:
+    """Catalog entries that some node writes: name -> entry."""
+    catalog = yaml.safe_load((project / "conf" / "base" / "catalog.yml").read_text())
+    written = {name for spec in pipeline_specs() for name in spec.outputs}
+    return {name: entry for name, entry in catalog.items() if name in written}
+
+
+def _stored_file(project: Path, entry: dict[str, Any]) -> Path:
+    """The file an entry was saved to; a versioned entry must hold exactly one version."""
+    path = project / entry["filepath"]
+    if not entry.get("versioned"):
+        return path
+    versions = sorted(path.glob(f"*/{path.name}"))
+    if len(versions) != 1:
+        raise ValueError(f"{entry['filepath']}: {len(versions)} versions saved, expected 1")
+    return versions[0]
+
+
+def _content_digest(path: Path) -> str:
+    """A digest of a file's content that both tools' writers must agree on.
+
+    Tables are compared as data (columns, dtypes, values and index), not as bytes, since two
+    Parquet writers may order metadata differently; JSON as parsed values. A pickled model's
+    bytes depend on the pickler, so its evidence is the metrics computed from it.
+    """
+    if path.suffix == ".parquet":
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+        values = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+        described = repr((list(frame.columns), [str(t) for t in frame.dtypes], len(frame)))
+        return hashlib.sha256(described.encode() + values).hexdigest()[:12]
+    if path.suffix == ".json":
+        return json.dumps(json.loads(path.read_text()), sort_keys=True)
+    if path.suffix in (".pickle", ".pkl"):
+        return "present" if path.stat().st_size > 0 else "empty"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def output_digest(project: Path) -> str:
+    """Every output file's content digest, as one string; raises if an output is missing."""
+    parts = {}
+    for name, entry in sorted(_file_outputs(project).items()):
+        stored = _stored_file(project, entry)
+        if not stored.is_file():
+            raise ValueError(f"{name}: {entry['filepath']} was not written")
+        parts[name] = _content_digest(stored)
+    canonical = json.dumps(parts, sort_keys=True)
+    return f"{len(parts)} files {hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+
+
+def output_summary(project: Path) -> str:
+    """The run's metrics, to show in the report what both tools computed."""
+    metrics = project / "data" / "08_reporting" / "metrics.json"
+    values = json.loads(metrics.read_text())
+    return ", ".join(f"{key} {value:.4g}" for key, value in sorted(values.items()))
