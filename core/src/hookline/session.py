@@ -217,10 +217,15 @@ class HooklineSession:
                     run_result=result.outputs,
                     pipeline=pipeline,
                     catalog=catalog,
+                    measurements=reporter.measurements_so_far(),
                 )
         except BaseException as error:
             hook.on_pipeline_error(
-                error=error, run_params=run_params, pipeline=pipeline, catalog=catalog
+                error=error,
+                run_params=run_params,
+                pipeline=pipeline,
+                catalog=catalog,
+                measurements=reporter.measurements_so_far(),
             )
             if not isinstance(error, Exception):
                 raise

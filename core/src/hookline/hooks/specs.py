@@ -22,7 +22,8 @@ Lifecycle of one ``hookline run``::
             after_node_run          or  on_node_error
             before_dataset_saved / after_dataset_saved     (once per output)
         on_measurement              (whenever a plugin publishes one, in that process)
-    after_pipeline_run      or  on_pipeline_error           (once, main process)
+    after_pipeline_run      or  on_pipeline_error           (once, main process, with every
+                                                             measurement of the run)
 
 Runners that use worker processes (``ParallelRunner``, ``DaskRunner``) register the same hooks
 in every worker as in the main process: the project's ``HOOKS`` (by importing its settings
@@ -269,7 +270,10 @@ def on_measurement(measurement: Measurement) -> None:
 
     This is how a figure one plugin takes (memory used by a load, validation failures)
     reaches the sinks of others (StatsD gauges, MLflow metrics) and the run summary, with no
-    plugin importing another. Example of a sink::
+    plugin importing another. Under ``ParallelRunner`` and ``DaskRunner`` a figure taken in
+    a worker process fires the hooks of that worker only, never again in the main process
+    (a sink would count it twice); the main process gets it in the ``measurements`` argument
+    of ``after_pipeline_run`` or ``on_pipeline_error``. Example of a sink::
 
         class PrintingSink:
             @hook_impl
@@ -287,14 +291,28 @@ def after_pipeline_run(
     run_result: dict[str, Any],
     pipeline: Pipeline,
     catalog: DataCatalog,
+    measurements: tuple[Measurement, ...],
 ) -> None:
     """Fires once, in the main process, after the last node succeeded.
+
+    ``measurements`` is the one place where a plugin sees the figures of the whole run, those
+    taken in worker processes included (``on_measurement`` fires where a figure is taken), for
+    example to summarise them::
+
+        class LargestFigureHooks:
+            @hook_impl
+            def after_pipeline_run(self, measurements):
+                if measurements:
+                    largest = max(measurements, key=lambda m: m.value)
+                    print(largest.name, largest.subject(), largest.value, largest.unit)
 
     Args:
         run_params: The same dict that ``before_pipeline_run`` received.
         run_result: The pipeline's free outputs that no file dataset persisted.
         pipeline: The pipeline that ran.
         catalog: The catalog of the run.
+        measurements: Every measurement published during the run, in any process, in the
+            order they reached the main process (the run summary's figures).
     """
 
 
@@ -304,6 +322,7 @@ def on_pipeline_error(
     run_params: dict[str, Any],
     pipeline: Pipeline,
     catalog: DataCatalog,
+    measurements: tuple[Measurement, ...],
 ) -> None:
     """Fires once, in the main process, when the run failed or was interrupted (Ctrl-C
     passes the ``KeyboardInterrupt``), instead of ``after_pipeline_run``.
@@ -313,4 +332,6 @@ def on_pipeline_error(
         run_params: The same dict that ``before_pipeline_run`` received.
         pipeline: The pipeline that was running.
         catalog: The catalog of the run.
+        measurements: Every measurement published before the run ended, in any process, in
+            the order they reached the main process.
     """

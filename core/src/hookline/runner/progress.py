@@ -48,6 +48,11 @@ class ProgressReporter:
         with self._lock:
             self.measurements.extend(measurements)
 
+    def measurements_so_far(self) -> tuple[Measurement, ...]:
+        """Return the measurements kept until now, as a snapshot (thread-safe)."""
+        with self._lock:
+            return tuple(self.measurements)
+
     def start(self, total: int) -> None:
         """Called once before the first node, with the number of nodes to run."""
         self.total = total

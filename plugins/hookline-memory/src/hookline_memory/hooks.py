@@ -11,16 +11,21 @@ MiB, with the node and, for loads and saves, the dataset set:
 where ``<kind>`` is ``load``, ``save`` or ``node``. An operation whose peak or retained
 memory reaches ``threshold_mib`` also gets one log line, in the words of Kedro's memory
 profiling example: ``Loading companies consumed 12.34MiB memory (peak 56.78MiB)``.
+
+After the run, the operations with the highest peak are logged. They are read from the
+``measurements`` the core passes to ``after_pipeline_run`` (or ``on_pipeline_error``), not
+from what this copy of the hooks measured itself: under ParallelRunner and DaskRunner the
+figures are taken by the copies in the worker processes and reach the main process only
+through the run's measurements.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from hookline.hooks import specs
 from hookline.hooks.markers import hook_impl
@@ -44,6 +49,8 @@ _VERBS = {"load": "Loading", "save": "Saving", "node": "Running node"}
 _NAMES = {
     kind: (f"memory.{kind}.start", f"memory.{kind}.delta", f"memory.{kind}.peak") for kind in _VERBS
 }
+_KIND_OF_DELTA = {names[1]: kind for kind, names in _NAMES.items()}
+_KIND_OF_PEAK = {names[2]: kind for kind, names in _NAMES.items()}
 _FAILED_TAGS = {"status": "failed"}
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -89,10 +96,6 @@ class MemoryHooks:
         self._failed = False
         self._warned = False
         self._lock = threading.Lock()
-        # The summary: the top operations by peak, as a min-heap of bounded size (the counter
-        # breaks ties, so that names are never compared with None).
-        self._top: list[tuple[float, int, float, str, str | None, str | None]] = []
-        self._counter = itertools.count()
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -199,15 +202,15 @@ class MemoryHooks:
             self._end("save", node.name, dataset_name)
 
     @hook_impl
-    def after_pipeline_run(self) -> None:
-        """Log the operations with the highest peak."""
-        self._log_summary()
+    def after_pipeline_run(self, measurements: tuple[Measurement, ...]) -> None:
+        """Log the operations of the run with the highest peak, wherever they were measured."""
+        self._log_summary(measurements)
 
     @hook_impl
-    def on_pipeline_error(self) -> None:
+    def on_pipeline_error(self, measurements: tuple[Measurement, ...]) -> None:
         """Log the operations with the highest peak, and drop those the failure left open."""
         self._tracker.clear()
-        self._log_summary()
+        self._log_summary(measurements)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -215,7 +218,6 @@ class MemoryHooks:
         with self._lock:
             self._failed = False
             self._warned = False
-            self._top.clear()
 
     def _prepare(self) -> None:
         """Build the backend the settings name (the first time something is measured)."""
@@ -256,12 +258,6 @@ class MemoryHooks:
                 name, value, "MiB", node=node, dataset=dataset, source=SOURCE, tags=tags
             )
             publish_measurement(measurement)
-        item = (peak, next(self._counter), delta, kind, node, dataset)
-        with self._lock:
-            if len(self._top) < self._config.top:
-                heapq.heappush(self._top, item)
-            elif self._top and item > self._top[0]:
-                heapq.heapreplace(self._top, item)
         threshold = self._config.threshold_mib
         if peak >= threshold or abs(delta) >= threshold:
             logger.info(
@@ -286,19 +282,55 @@ class MemoryHooks:
                 error,
             )
 
-    def _log_summary(self) -> None:
-        with self._lock:
-            top = sorted(self._top, reverse=True)
-            self._top.clear()
+    def _log_summary(self, measurements: Iterable[Measurement]) -> None:
+        try:
+            top = heapq.nlargest(
+                self._config.top, _operations(measurements), key=lambda summary: summary.peak
+            )
+        except Exception as error:
+            self._monitoring_failed(error)
+            return
         if not top:
             return
         lines = [f"Memory: the {len(top)} operation(s) with the highest peak:"]
-        for rank, (peak, _, delta, kind, node, dataset) in enumerate(top, start=1):
+        for rank, summary in enumerate(top, start=1):
+            described = _describe(summary.kind, summary.node, summary.dataset, with_node=True)
             lines.append(
-                f"  {rank}. {_describe(kind, node, dataset, with_node=True)}: "
-                f"peak {peak:.2f}MiB, consumed {delta:.2f}MiB"
+                f"  {rank}. {described}: peak {summary.peak:.2f}MiB, "
+                f"consumed {summary.delta:.2f}MiB"
             )
         logger.info("\n".join(lines))
+
+
+class _OperationSummary(NamedTuple):
+    """One measured operation of a run, as the summary after the run lists it."""
+
+    kind: str
+    node: str | None
+    dataset: str | None
+    peak: float
+    delta: float
+
+
+def _operations(measurements: Iterable[Measurement]) -> Iterator[_OperationSummary]:
+    """Pair each operation's peak with its retained memory, from this plugin's figures.
+
+    An operation publishes its delta just before its peak, from one thread of one process,
+    and the core keeps each process's figures in the order they were published: the delta
+    a peak pairs with is the latest one published for the same kind, node, dataset and status.
+    """
+    deltas: dict[tuple[str, str | None, str | None, str | None], float] = {}
+    for measurement in measurements:
+        if measurement.source != SOURCE:
+            continue
+        name, node, dataset = measurement.name, measurement.node, measurement.dataset
+        status = measurement.tags.get("status")
+        if name in _KIND_OF_DELTA:
+            deltas[(_KIND_OF_DELTA[name], node, dataset, status)] = measurement.value
+        elif name in _KIND_OF_PEAK:
+            kind = _KIND_OF_PEAK[name]
+            delta = deltas.pop((kind, node, dataset, status), float("nan"))
+            yield _OperationSummary(kind, node, dataset, measurement.value, delta)
 
 
 def _describe(kind: str, node: str | None, dataset: str | None, with_node: bool = False) -> str:
