@@ -274,6 +274,8 @@ def _statsd_config(
     socket_path: Path,
     mgmt_port: int,
     carbon_port: int | None,
+    dump_messages: bool,
+    flush_interval_ms: int,
 ) -> str:
     config: dict[str, Any] = {
         "servers": [
@@ -283,8 +285,8 @@ def _statsd_config(
         ],
         "mgmt_address": HOST,
         "mgmt_port": mgmt_port,
-        "flushInterval": FLUSH_INTERVAL_MS,
-        "dumpMessages": True,
+        "flushInterval": flush_interval_ms,
+        "dumpMessages": dump_messages,
         # A metric that got nothing during a flush is not sent again: each whisper point is then
         # what a run sent, and Carbon is not kept busy by the names of earlier tests.
         "deleteIdleStats": True,
@@ -298,7 +300,12 @@ def _statsd_config(
 
 @contextlib.contextmanager
 def statsd_daemon(
-    workdir: Path, *, carbon_port: int | None = None, udp_port: int | None = None
+    workdir: Path,
+    *,
+    carbon_port: int | None = None,
+    udp_port: int | None = None,
+    dump_messages: bool = True,
+    flush_interval_ms: int = FLUSH_INTERVAL_MS,
 ) -> Iterator[StatsdDaemon]:
     """Start a StatsD daemon with UDP, TCP and Unix socket servers; stop it after the block.
 
@@ -307,13 +314,20 @@ def statsd_daemon(
         carbon_port: Carbon's line receiver: flush there (Graphite backend); without it the
             console backend is used.
         udp_port: The UDP port (default: a free one).
+        dump_messages: Log every line received (what :meth:`StatsdDaemon.received` reads);
+            off for a benchmark, where logging would slow the daemon down.
+        flush_interval_ms: How often the daemon flushes (and resets its counters).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     tcp_port, mgmt_port = _free_ports(2)
     port = udp_port if udp_port is not None else free_port(socket.SOCK_DGRAM)
     socket_path = workdir / "statsd.sock"
     config = workdir / "statsd-config.js"
-    config.write_text(_statsd_config(port, tcp_port, socket_path, mgmt_port, carbon_port))
+    config.write_text(
+        _statsd_config(
+            port, tcp_port, socket_path, mgmt_port, carbon_port, dump_messages, flush_interval_ms
+        )
+    )
     log = workdir / "statsd.log"
     process = _Process(
         "statsd", [NODE, str(STATSD_JS), str(config)], log, dict(os.environ), workdir

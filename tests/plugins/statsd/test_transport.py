@@ -7,11 +7,13 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+import statsd
 
 from hookline import DataCatalog, SequentialRunner, ThreadRunner, node, pipeline
 from hookline.datasets import MemoryDataset
 from hookline.runner import AbstractRunner
 from hookline_statsd import StatsdConfig, StatsdHooks
+from hookline_statsd.transport import create_client
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon
 
 from .conftest import hooks_for, manager_with, parse, totals, wait_for_lines
@@ -145,3 +147,40 @@ def test_a_batch_larger_than_max_udp_size_is_split(receiver: socket.socket) -> N
     assert all(len(packet) < 128 for packet in sent)
     lines = [line for packet in sent for line in packet.split(b"\n")]
     assert len(lines) == 7
+
+
+def test_the_pipeline_writes_the_lines_the_statsd_client_writes(receiver: socket.socket) -> None:
+    # hookline-statsd formats lines itself (one step per metric); the statsd client's own
+    # pipeline, sent to the same socket, is the reference.
+    host, port = receiver.getsockname()
+    ours = create_client(
+        StatsdConfig(host=host, port=port), (socket.AF_INET, (host, port)), "p"
+    ).pipeline()
+    reference = statsd.StatsClient(host, port, prefix="p", maxudpsize=1432).pipeline()
+    for batch in (ours, reference):
+        batch.timing("t", 12.5)
+        batch.timing("t", 3)
+        batch.incr("c")
+        batch.incr("c", 4)
+        batch.gauge("g", 7)
+        batch.gauge("g", 0.25)
+        batch.gauge("g", 2, delta=True)
+        batch.gauge("g", -3, delta=True)
+        batch.send()
+
+    mine, theirs = packets(receiver)
+    assert mine == theirs
+    assert mine.split(b"\n")[:3] == [b"p.t:12.500000|ms", b"p.t:3.000000|ms", b"p.c:1|c"]
+
+
+def test_a_negative_gauge_is_set_not_subtracted(receiver: socket.socket) -> None:
+    host, port = receiver.getsockname()
+    batch = create_client(
+        StatsdConfig(host=host, port=port), (socket.AF_INET, (host, port)), "p"
+    ).pipeline()
+    batch.suffix = "|#node:n"
+    batch.gauge("g", -2.5)
+    batch.send()
+
+    # StatsD reads "g:-2.5|g" as "subtract 2.5": 0 first, then the delta; both lines tagged.
+    assert packets(receiver) == [b"p.g:0|g|#node:n\np.g:-2.5|g|#node:n"]

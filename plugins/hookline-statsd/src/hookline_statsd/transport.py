@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -118,24 +119,71 @@ def create_client(config: StatsdConfig, address: Address | None, prefix: str) ->
     return client
 
 
-class _TaggedPipeline(Pipeline):  # type: ignore[misc]
-    """The UDP pipeline, adding :attr:`suffix` (DogStatsD tags) to each line."""
+class _Lines:
+    """``timing``, ``incr`` and ``gauge`` of a pipeline in one step each, ending every line with
+    :attr:`suffix` (DogStatsD tags).
 
+    The lines are those the ``statsd`` client writes (``%0.6f|ms``, ``%s|c``, ``%s|g``); the
+    client takes five calls per metric to write one, which a node's seven metrics would pay on
+    the hot path. A sample rate below 1 (the hooks never use one) goes through the client.
+    """
+
+    #: DogStatsD tags added to every line from now on (``"|#node:x"``), or ``""``.
     suffix = ""
+    _stats: deque[str]
+    _prefix: str | None
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)  # type: ignore[call-arg]
+        self._head = f"{self._prefix}." if self._prefix else ""
+
+    def timing(self, stat: str, delta: float, rate: float = 1) -> None:
+        if rate != 1:
+            super().timing(stat, delta, rate)  # type: ignore[misc]
+            return
+        self._stats.append(f"{self._head}{stat}:{delta:0.6f}|ms{self.suffix}")
+
+    def incr(self, stat: str, count: int = 1, rate: float = 1) -> None:
+        if rate != 1:
+            super().incr(stat, count, rate)  # type: ignore[misc]
+            return
+        self._stats.append(f"{self._head}{stat}:{count}|c{self.suffix}")
+
+    def gauge(self, stat: str, value: float, rate: float = 1, delta: bool = False) -> None:
+        if rate != 1:
+            super().gauge(stat, value, rate, delta)  # type: ignore[misc]
+            return
+        head = self._head
+        if value < 0 and not delta:
+            # "name:-5|g" would mean "subtract 5": set 0 first, then subtract.
+            self._stats.append(f"{head}{stat}:0|g{self.suffix}")
+        sign = "+" if delta and value >= 0 else ""
+        self._stats.append(f"{head}{stat}:{sign}{value}|g{self.suffix}")
 
     def _after(self, data: str | None) -> None:
+        # What the client's own methods (a sample rate below 1) hand over.
         if data is not None:
             self._stats.append(data + self.suffix)
 
 
-class _TaggedStreamPipeline(StreamPipeline):  # type: ignore[misc]
-    """The TCP/Unix pipeline, adding :attr:`suffix` (DogStatsD tags) to each line."""
+class _TaggedPipeline(_Lines, Pipeline):  # type: ignore[misc]
+    """The UDP pipeline: lines joined into packets shorter than ``max_udp_size`` bytes."""
 
-    suffix = ""
+    _maxudpsize: int
 
-    def _after(self, data: str | None) -> None:
-        if data is not None:
-            self._stats.append(data + self.suffix)
+    def _send(self) -> None:
+        # A node's lines nearly always fit one packet: one join instead of the client's
+        # line-by-line loop, which it still does when they do not.
+        joined = "\n".join(self._stats)
+        if len(joined) < self._maxudpsize:
+            self._stats.clear()
+            self._client._send(joined)
+        else:
+            super()._send()
+
+
+class _TaggedStreamPipeline(_Lines, StreamPipeline):  # type: ignore[misc]
+    """The TCP/Unix pipeline: lines sent on the stream, one per line."""
 
 
 class _UDPClient(statsd.StatsClient):  # type: ignore[misc]
