@@ -224,20 +224,43 @@ def example(session: nox.Session) -> None:
     session.chdir(EXAMPLE)
     if not (EXAMPLE / "data" / "01_raw" / "companies.csv").exists():
         session.run("python", "-m", "spaceflights.data_generator")
-    session.run("hookline", "run", *session.posargs)
+    try:
+        session.run("hookline", "run", *session.posargs)
+    except nox.command.CommandFailed:
+        # A failed run (`-- --env strict`) is recorded too: say where, then fail the session.
+        _where_to_look(session)
+        session.error("hookline run failed: its error is above")
+    _where_to_look(session)
+
+
+def _where_to_look(session: nox.Session) -> None:
+    """Print where the example's run can be seen, for each plugin that is installed."""
     hookline = Path(session.bin) / "hookline"
     plugins = {p.name for p in PLUGINS}
+    project = EXAMPLE.relative_to(ROOT)
     session.log("Where to look:")
     if "hookline-mlflow" in plugins:
         session.log(
-            f"  the MLflow UI on this run's store: cd example_project && {hookline} mlflow ui"
+            f"  MLflow (run, parameters, metrics, model, chart), the UI on {project}/mlflow.db:\n"
+            f"      cd {project} && {hookline} mlflow ui\n"
+            "      then open http://127.0.0.1:5000, experiment 'spaceflights'"
         )
     if "hookline-statsd" in plugins:
+        grafana = Path("plugins", "hookline-statsd", "grafana")
         session.log(
-            "  the StatsD metrics: plugins/hookline-statsd/README.md shows the Grafana dashboard, "
-            "its docker-compose file, and the Graphite render URLs"
+            "  StatsD (node and dataset timings, sizes, memory), sent over UDP to "
+            "localhost:8125 with the prefix 'hookline':\n"
+            f"      Grafana: cd {grafana} && docker compose up -d, run `nox -s example` again, "
+            f"open http://localhost:3000, dashboard 'hookline pipelines' ({grafana}/dashboard.json)"
+            "\n      or Graphite's render API: http://localhost:8080/render?target=aliasByNode("
+            "stats.timers.hookline.node.*.duration.mean,-3)&from=-15min"
         )
-    session.log("  the chart: example_project/data/08_reporting/price_chart.png")
+    if "hookline-great-expectations" in plugins:
+        docs = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        session.log(f"  Great Expectations Data Docs (every validation of the run): {docs}")
+    if "hookline-memory" in plugins:
+        session.log("  memory: the 'Memory:' lines and the Measurements table of the run above")
+    session.log(f"  the chart: {project}/data/08_reporting/price_chart.png")
 
 
 @nox.session

@@ -15,7 +15,9 @@ def split_data(
     data: pd.DataFrame, model_options: Mapping[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
     """Split features and price into train and test sets, as model_options says."""
-    features = data[list(model_options["features"])]
+    # As floats: counts and flags alike, so the model's input schema (MLflow's signature)
+    # accepts a missing value in any column.
+    features = data[list(model_options["features"])].astype(float)
     target = data["price"]
     x_train, x_test, y_train, y_test = train_test_split(
         features,
