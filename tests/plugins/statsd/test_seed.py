@@ -10,6 +10,7 @@ its own daemon there, flushing to the session's Carbon.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from tests.integration.servers.statsd_graphite import (
     HOST,
     StatsdDaemon,
     StatsdGraphite,
+    require,
     statsd_daemon,
 )
 
@@ -71,16 +73,29 @@ CONF = {
 SEED_BAD_LINES = 3
 
 
+def seed_port_taken(timeout: float = 120.0) -> str | None:
+    """Why UDP port 8125 cannot be had (another program holds it for ``timeout`` seconds), or
+    ``None`` once it is free: on a shared machine another StatsD daemon may be using it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((HOST, SEED_PORT))
+                return None
+            except OSError as error:
+                if time.monotonic() > deadline:
+                    return f"UDP port {SEED_PORT}, where the seed's client sends, is taken: {error}"
+        time.sleep(1.0)
+
+
 @pytest.fixture
 def daemon_on_8125(statsd_graphite: StatsdGraphite, tmp_path: Path) -> Iterator[StatsdDaemon]:
     """A StatsD daemon on UDP localhost:8125 (where the seed sends), flushing to Carbon."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind((HOST, SEED_PORT))
-        except OSError as error:
-            pytest.skip(f"UDP port {SEED_PORT}, where the seed's client sends, is taken: {error}")
+    require(seed_port_taken())
     with statsd_daemon(
-        tmp_path / "statsd-8125", carbon_port=statsd_graphite.graphite.carbon_port, udp_port=8125
+        tmp_path / "statsd-8125",
+        carbon_port=statsd_graphite.graphite.carbon_port,
+        udp_port=SEED_PORT,
     ) as daemon:
         yield daemon
 
