@@ -263,40 +263,72 @@ def _where_to_look(session: nox.Session) -> None:
     session.log(f"  the chart: {project}/data/08_reporting/price_chart.png")
 
 
+KEDRO_DATASETS = (
+    "kedro-datasets[pandas-csvdataset,pandas-parquetdataset,pickle-pickledataset,json-jsondataset]"
+)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
-    """hookline against Kedro (tests/benchmarks/run.py); posargs go to it, e.g. `-- --quick`."""
+    """hookline against Kedro, and every issue's benchmark (tests/benchmarks/run.py, which
+    runs the others); posargs go to it, e.g. `-- --quick` or `-- --case spaceflights`."""
     # Kedro is installed here and nowhere else, so no other session can import it by accident;
-    # 1.7 is the release issue 2 quotes its Kedro figures for.
-    # kedro-datasets gives the Kedro project of the spaceflights case the example's dataset
-    # types; the example itself brings the node functions (and scikit-learn, matplotlib).
-    session.install(
-        *_editable(f"{CORE}[pandas,dask]", EXAMPLE),
-        "kedro==1.7.*",
-        "kedro-datasets[pandas-csvdataset,pandas-parquetdataset,pickle-pickledataset,"
-        "json-jsondataset]",
-    )
+    # 1.7 is the release issue 2 quotes its Kedro figures for. kedro-datasets gives the Kedro
+    # project of the spaceflights case the example's dataset types; the example brings the node
+    # functions (and scikit-learn, matplotlib); Dask is for parallel.py's DaskRunner.
+    session.install(*_editable(f"{CORE}[pandas,dask]", EXAMPLE), "kedro==1.7.*", KEDRO_DATASETS)
     args = list(session.posargs)
     if PLUGINS:
         # Issue 2's `hookline --help` target is "with all plugins installed", but the plugins'
         # dependencies would slow Kedro down too (MLflow brings Flask, and Kedro's dynaconf
         # imports its Flask support when Flask is importable: `kedro --version` goes from
         # about 0.4 s to 1.5 s). So the plugins get an environment of their own, without
-        # Kedro, whose `hookline` the harness uses for that target only.
-        venv = Path(session.create_tmp()).resolve() / "with-plugins"
-        bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
-        requirements = _editable(f"{CORE}[pandas]", *PLUGINS)
-        if shutil.which("uv"):
-            session.run("uv", "venv", "--quiet", "--allow-existing", str(venv), external=True)
-            session.run(
-                "uv", "pip", "install", "--quiet", "--python", str(bin_dir / "python"),
-                *requirements, external=True,
-            )  # fmt: skip
-        else:
-            session.run("python", "-m", "venv", str(venv))
-            session.run(
-                str(bin_dir / "python"), "-m", "pip", "install", "--quiet",
-                "--disable-pip-version-check", *requirements, external=True,
-            )  # fmt: skip
-        args = ["--hookline-with-plugins", str(bin_dir / "hookline"), *args]
+        # Kedro, whose `hookline` the harness uses for that target and whose Python runs the
+        # plugins' own benchmark scripts (their [test] extras hold what those need: the
+        # seeds' libraries, GX 1.x, numpy; pytest for the real servers' helpers).
+        plugins_bin = _side_environment(
+            session,
+            "with-plugins",
+            [*_editable(f"{CORE}[pandas]", *map(_with_test_extra, PLUGINS)), "pytest>=8.1"],
+        )
+        # The seed-hooks case runs the seeds under Kedro and hookline in one environment,
+        # which therefore has both, every plugin and the seeds' libraries.
+        seed_bin = _side_environment(
+            session,
+            "seed-hooks",
+            [
+                *_editable(f"{CORE}[pandas]", *map(_with_test_extra, PLUGINS)),
+                "kedro==1.7.*",
+                KEDRO_DATASETS,
+                "pytest>=8.1",
+            ],
+        )
+        args = [
+            "--hookline-with-plugins", str(plugins_bin / "hookline"),
+            "--plugins-python", str(plugins_bin / "python"),
+            "--seed-python", str(seed_bin / "python"),
+            *args,
+        ]  # fmt: skip
+    # The real StatsD daemon (npm) for the seed-hooks case and statsd_plugin.py.
+    _install_services(session)
     session.run("python", "tests/benchmarks/run.py", *args)
+
+
+def _side_environment(session: nox.Session, name: str, requirements: list[str]) -> Path:
+    """A virtual environment of the session's own (under its tmp folder) with
+    ``requirements`` installed; returns its folder of commands."""
+    venv = Path(session.create_tmp()).resolve() / name
+    bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    if shutil.which("uv"):
+        session.run("uv", "venv", "--quiet", "--allow-existing", str(venv), external=True)
+        session.run(
+            "uv", "pip", "install", "--quiet", "--python", str(bin_dir / "python"),
+            *requirements, external=True,
+        )  # fmt: skip
+    else:
+        session.run("python", "-m", "venv", str(venv))
+        session.run(
+            str(bin_dir / "python"), "-m", "pip", "install", "--quiet",
+            "--disable-pip-version-check", *requirements, external=True,
+        )  # fmt: skip
+    return bin_dir

@@ -31,6 +31,10 @@ class BenchConfig:
             ``None`` means the default (smaller when quick), see :meth:`kedro_cap`.
         plugins_hookline: The ``hookline`` command of an environment with every plugin
             installed, for issue 2's ``--help`` target; ``None`` when there is none.
+        plugins_python: The Python of that environment, which runs the plugins' own
+            benchmark scripts; ``None`` when there is none.
+        seed_python: The Python of an environment with Kedro, every plugin and the seeds'
+            libraries, which runs the seed-hooks case; ``None`` when there is none.
     """
 
     quick: bool = False
@@ -38,6 +42,8 @@ class BenchConfig:
     repeats: int | None = None
     kedro_max_nodes: int | None = None
     plugins_hookline: str | None = None
+    plugins_python: str | None = None
+    seed_python: str | None = None
 
     @property
     def tools(self) -> tuple[str, ...]:

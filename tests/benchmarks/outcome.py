@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from report import Table
+from report import Rendered, Table
 from targets import TargetResult
 
 
@@ -19,7 +19,7 @@ class CaseOutcome:
         failures: One line per measurement whose result was wrong or that failed to run.
     """
 
-    tables: list[Table] = field(default_factory=list)
+    tables: list[Table | Rendered] = field(default_factory=list)
     targets: list[TargetResult] = field(default_factory=list)
     checked: int = 0
     failures: list[str] = field(default_factory=list)

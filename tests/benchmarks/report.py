@@ -57,3 +57,14 @@ def write_results(markdown: str, results_dir: Path, stamp: str) -> Path:
     path = results_dir / f"{stamp}.md"
     path.write_text(markdown)
     return path
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A section already rendered as Markdown (by a case run in another environment)."""
+
+    text: str
+
+    def render(self) -> str:
+        """The Markdown as it came."""
+        return self.text

@@ -1,10 +1,12 @@
 """hookline against Kedro, side by side: ``python tests/benchmarks/run.py [options]``.
 
-Runs the cases (per-node runner overhead, one hook call, whole processes), prints one
-Markdown table per case and the targets of issue 2 next to the measured figures, and writes
-the same text to ``tests/benchmarks/results/<timestamp>.md``. ``nox -s bench -- [options]``
-runs it with Kedro installed. Exits 1 if any run of either tool produced a wrong result or
-failed: a fast wrong answer never counts.
+Runs the cases (per-node runner overhead, one hook call, whole processes, the example's
+spaceflights pipeline, the seed's hooks), then the benchmark scripts of the other issues
+(parallel.py, and each plugin's script in the plugins' environment); prints one Markdown table
+per case and one table with every target of the issues next to its measured figure, and
+writes the same text to ``tests/benchmarks/results/<timestamp>.md``. ``nox -s bench --
+[options]`` makes the environments and runs it. Exits 1 if any run of either tool produced a
+wrong result or failed: a fast wrong answer never counts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from pathlib import Path
 import case_hook_call
 import case_per_node
 import case_process
+import case_seed_hooks
 import case_spaceflights
+import external
 from config import DEFAULT_KEDRO_MAX_NODES, QUICK_KEDRO_MAX_NODES, BenchConfig
 from machine import LoadSampler, source_state
 from outcome import CaseOutcome
@@ -34,6 +38,9 @@ CASES: dict[str, Callable[[BenchConfig], CaseOutcome]] = {
     case_hook_call.NAME: case_hook_call.run,
     case_process.NAME: case_process.run,
     case_spaceflights.NAME: case_spaceflights.run,
+    case_seed_hooks.NAME: case_seed_hooks.run,
+    "parallel": external.run_parallel,
+    "plugins": external.run_plugins,
 }
 
 DEFAULT_RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -66,6 +73,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="PATH",
         help="the hookline command of an environment with every plugin installed (nox -s bench "
         "makes one): measures issue 2's --help target as the issue states it",
+    )
+    parser.add_argument(
+        "--plugins-python",
+        metavar="PATH",
+        help="the Python of that environment: runs the plugins' own benchmark scripts",
+    )
+    parser.add_argument(
+        "--seed-python",
+        metavar="PATH",
+        help="the Python of an environment with Kedro, every plugin and the seeds' libraries "
+        "(nox -s bench makes one): runs the seed-hooks case",
     )
     parser.add_argument(
         "--results-dir",
@@ -109,13 +127,17 @@ def header(
     return "\n".join(lines) + "\n"
 
 
-def _plugins_hookline(given: str | None) -> str | None:
-    """``--hookline-with-plugins`` as an absolute path (commands run in other folders)."""
+def _command(option: str, given: str | None) -> str | None:
+    """A command given as ``option``, as an absolute path (commands run in other folders).
+
+    Not resolved through symbolic links: a virtual environment's ``python`` is one, and only
+    through the link does it run in that environment.
+    """
     if given is None:
         return None
-    path = Path(given).resolve()
+    path = Path(given).absolute()
     if not path.is_file():
-        raise SystemExit(f"--hookline-with-plugins: no such command: {path}")
+        raise SystemExit(f"{option}: no such command: {path}")
     return str(path)
 
 
@@ -127,7 +149,9 @@ def main(argv: list[str]) -> int:
         with_kedro=not args.no_kedro,
         repeats=args.repeats,
         kedro_max_nodes=args.kedro_max_nodes,
-        plugins_hookline=_plugins_hookline(args.hookline_with_plugins),
+        plugins_hookline=_command("--hookline-with-plugins", args.hookline_with_plugins),
+        plugins_python=_command("--plugins-python", args.plugins_python),
+        seed_python=_command("--seed-python", args.seed_python),
     )
     if config.with_kedro and _version("kedro") == NOT_MEASURED:
         print("Kedro is not installed: install it or pass --no-kedro.", file=sys.stderr)
