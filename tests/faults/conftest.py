@@ -8,6 +8,7 @@ Every installed hook plugin is switched off unless a test turns it on with
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -40,6 +41,7 @@ HOOK_LOG_ENV_VAR = "HOOKLINE_FAULTS_HOOK_LOG"
 #: ``hookline`` in another process reads what fired, and with which error.
 RECORDING_SETTINGS = f'''
 import json
+import logging
 import os
 
 from hookline import hook_impl
@@ -187,16 +189,41 @@ def temp_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob(".tmp-*"))
 
 
-def mlflow_runs(project: Path, experiment: str = "Test project") -> list[Any]:
-    """Every run of ``experiment`` in the project's default MLflow store (its SQLite
-    ``mlflow.db``), newest first."""
+def mlflow_runs(tracking_uri: str, experiment: str = "Test project") -> list[Any]:
+    """Every run of ``experiment`` in the MLflow store at ``tracking_uri``, newest first."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=f"sqlite:///{(project / 'mlflow.db').as_posix()}")
+    client = MlflowClient(tracking_uri=tracking_uri)
     found = client.get_experiment_by_name(experiment)
     if found is None:
         return []
     return list(client.search_runs([found.experiment_id], order_by=["start_time DESC"]))
+
+
+def project_store(project: Path) -> str:
+    """The tracking URI of a project's default MLflow store, its SQLite ``mlflow.db``."""
+    return f"sqlite:///{(project / 'mlflow.db').as_posix()}"
+
+
+@pytest.fixture(scope="session")
+def shared_store_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite MLflow store for the tests of a session (creating a store's tables takes
+    seconds): each test that uses it gets an experiment of its own through
+    :func:`mlflow_experiment`."""
+    folder = tmp_path_factory.mktemp("mlflow-store")
+    return f"sqlite:///{(folder / 'mlflow.db').as_posix()}"
+
+
+@pytest.fixture
+def mlflow_experiment(
+    shared_store_uri: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> str:
+    """Point MLflow at the shared store, in a new experiment named after the test; return
+    the experiment's name."""
+    name = f"faults-{request.node.name}-{time.time_ns()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", shared_store_uri)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", name)
+    return name
 
 
 @pytest.fixture
@@ -205,3 +232,47 @@ def hook_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "pipeline-hooks.jsonl"
     monkeypatch.setenv(HOOK_LOG_ENV_VAR, str(path))
     return path
+
+
+@dataclass
+class Invocation:
+    """What an in-process ``hookline`` invocation did.
+
+    Attributes:
+        exit_code: Its exit code.
+        stdout: What it printed on stdout.
+        stderr: What it printed on stderr, log lines included.
+        exception: An exception that escaped the command (never expected: hookline must turn
+            every error into a message and an exit code).
+    """
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None
+
+
+def invoke_hookline(project: Path, *args: str) -> Invocation:
+    """Run ``hookline <args>`` in this process (fast: the plugins' libraries stay imported),
+    in ``project``, and return what it did.
+
+    The command configures the root logger to write to its stderr; the test process's own
+    logging is put back afterwards.
+    """
+    from click.testing import CliRunner
+
+    from hookline.cli import cli
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    cwd = Path.cwd()
+    os.chdir(project)
+    try:
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
+    finally:
+        os.chdir(cwd)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.captureWarnings(False)
+    escaped = result.exception if not isinstance(result.exception, SystemExit) else None
+    return Invocation(result.exit_code, result.stdout, result.stderr, escaped)

@@ -17,6 +17,7 @@ from .conftest import (
     PluginSwitch,
     ProjectFactory,
     mlflow_runs,
+    project_store,
     read_hook_log,
     run_hookline,
     signal_when,
@@ -116,7 +117,7 @@ def test_ctrl_c_runs_error_hooks_ends_mlflow_killed_and_keeps_finished_outputs(
         {"hook": "before_pipeline_run", "error": None},
         {"hook": "on_pipeline_error", "error": "KeyboardInterrupt"},
     ]
-    runs = mlflow_runs(project)
+    runs = mlflow_runs(project_store(project))
     assert [run.info.status for run in runs] == ["KILLED"]
     assert runs[0].info.end_time is not None
     # The finished node's output is whole; the interrupted one's previous file is untouched.

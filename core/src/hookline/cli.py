@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from hookline import __version__
-from hookline.errors import ConfigError, HooklineError, RemoteTraceback
+from hookline.errors import ConfigError, HookFailed, HooklineError, RemoteTraceback
 from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
 
 logger = logging.getLogger("hookline")
@@ -178,6 +178,12 @@ def run(
     except HooklineError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
+    except HookFailed as failure:
+        # A bug in a hook before the first node: where in the plugin, then which plugin.
+        if failure.__cause__ is not None:
+            click.echo(_traceback_without_hookline(failure.__cause__), err=True, nl=False)
+        click.echo(f"Error: {failure}", err=True)
+        sys.exit(EXIT_FAILED)
     except KeyboardInterrupt:
         click.echo("Interrupted: the run was stopped with Ctrl-C.", err=True)
         _exit_now(EXIT_INTERRUPTED)

@@ -68,7 +68,8 @@ class HooklineContext:
         )
         catalog.add_parameters(self.params)
         feed_dict = {name: catalog.load(name) for name in catalog.list() if _is_param(name)}
-        self.hook_manager.hook.after_catalog_created(
+        self.hook_manager.call_before_run(
+            "after_catalog_created",
             catalog=catalog,
             conf_catalog=conf_catalog,
             conf_creds=conf_creds,

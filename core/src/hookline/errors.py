@@ -44,6 +44,14 @@ class ProjectError(HooklineError):
     """A project folder, its settings or its pipeline registry cannot be used."""
 
 
+class HookFailed(Exception):
+    """A hook implementation raised before the pipeline started (``after_context_created``,
+    ``after_catalog_created``). The message names the hook, the class and where it came from
+    (settings or a distribution); the implementation's own exception is the ``__cause__``.
+    Not a :class:`HooklineError`: it is a bug in a hook, reported with its traceback.
+    """
+
+
 class WorkerDied(RuntimeError):
     """A worker process of ``ParallelRunner`` or ``DaskRunner`` died while it ran a node (killed
     by a signal, the out-of-memory killer, ``os._exit``). The message names the node and, when

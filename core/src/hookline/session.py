@@ -144,7 +144,7 @@ class HooklineSession:
             self._context = HooklineContext(
                 self.metadata, config_loader, hook_manager, self.env, self.extra_params
             )
-            hook_manager.hook.after_context_created(context=self._context)
+            hook_manager.call_before_run("after_context_created", context=self._context)
         return self._context
 
     def run(
@@ -220,7 +220,9 @@ class HooklineSession:
                     measurements=reporter.measurements_so_far(),
                 )
         except BaseException as error:
-            hook.on_pipeline_error(
+            # Each plugin's error hook runs even when another one's fails.
+            hook_manager.call_every(
+                "on_pipeline_error",
                 error=error,
                 run_params=run_params,
                 pipeline=pipeline,

@@ -27,7 +27,7 @@ from typing import Any
 
 import pluggy
 
-from hookline.errors import HookError, RemoteTraceback, did_you_mean
+from hookline.errors import HookError, HookFailed, HooklineError, RemoteTraceback, did_you_mean
 from hookline.hooks import specs
 from hookline.hooks.markers import HOOK_NAMESPACE, HOOKS_ENTRY_POINT_GROUP
 
@@ -353,6 +353,47 @@ class HookManager(pluggy.PluginManager):
         hook_name, plugin_name = found
         plugin = self.get_plugin(plugin_name)
         return f"hook {hook_name} of {_class_name(plugin)} (from {self.source_of(plugin_name)})"
+
+    def call_before_run(self, hook_name: str, **kwargs: Any) -> None:
+        """Call the hook ``hook_name`` that fires before the pipeline starts.
+
+        Raises:
+            HookFailed: If an implementation raised anything but a :class:`HooklineError`
+                (whose message is already meant for the user); it names the implementation.
+        """
+        try:
+            getattr(self.hook, hook_name)(**kwargs)
+        except HooklineError:
+            raise
+        except Exception as error:
+            where = self.describe_failure(error) or f"hook {hook_name}"
+            raise HookFailed(f"{where} failed: {type(error).__name__}: {error}") from error
+
+    def call_every(self, hook_name: str, **kwargs: Any) -> None:
+        """Call every implementation of the error hook ``hook_name``, in firing order, each on
+        its own: one that raises is logged (naming its hook, class and source) and the others
+        still run, so that a broken plugin cannot keep another from ending its work (an MLflow
+        run left open). Ctrl-C is not caught."""
+        caller = getattr(self.hook, hook_name)
+        impls = caller.get_hookimpls()
+        if any(impl.hookwrapper or impl.wrapper for impl in impls):
+            # Only pluggy can run wrappers around the others.
+            caller(**kwargs)
+            return
+        for impl in reversed(impls):  # pluggy calls the list back to front
+            try:
+                impl.function(*(kwargs[arg] for arg in impl.argnames))
+            except Exception as error:
+                logger.error(
+                    "The %s hook of %s (from %s) failed, and the other %s hooks still ran: %s: %s",
+                    hook_name,
+                    _class_name(impl.plugin),
+                    self.source_of(impl.plugin_name),
+                    hook_name,
+                    type(error).__name__,
+                    error,
+                    exc_info=error,
+                )
 
     def _unique_name(self, base: str) -> str:
         name, counter = base, 1

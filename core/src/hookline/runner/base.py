@@ -8,7 +8,6 @@ process that loads, runs and saves the node. Pipeline hooks belong to the sessio
 from __future__ import annotations
 
 import abc
-import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -23,8 +22,6 @@ from hookline.measurements import publishing_to
 from hookline.node import Node
 from hookline.pipeline import Pipeline
 from hookline.runner.progress import ProgressReporter
-
-logger = logging.getLogger(__name__)
 
 #: The hooks a runner calls, per node or per dataset.
 NODE_HOOK_NAMES = (
@@ -44,7 +41,7 @@ class NodeHookCallers:
     A hook nobody implements is ``None``, so it costs one test per node instead of a call.
     """
 
-    __slots__ = NODE_HOOK_NAMES
+    __slots__ = (*NODE_HOOK_NAMES, "manager")
 
     before_dataset_loaded: HookCaller | None
     after_dataset_loaded: HookCaller | None
@@ -53,8 +50,11 @@ class NodeHookCallers:
     on_node_error: HookCaller | None
     before_dataset_saved: HookCaller | None
     after_dataset_saved: HookCaller | None
+    #: The run's hook manager.
+    manager: HookManager
 
     def __init__(self, hook_manager: HookManager) -> None:
+        self.manager = hook_manager
         for name in NODE_HOOK_NAMES:
             caller = getattr(hook_manager.hook, name)
             setattr(self, name, caller if caller.get_hookimpls() else None)
@@ -130,19 +130,18 @@ def _notify_node_error(
 ) -> None:
     if hooks.on_node_error is None:
         return
-    try:
-        hooks.on_node_error(
-            error=error,
-            node=node,
-            catalog=catalog,
-            inputs=inputs,
-            is_async=False,
-            session_id=session_id,
-            run_id=session_id,
-        )
-    except Exception:
-        # The node's own error is what the user must see; a failing error hook only adds to it.
-        logger.exception("An on_node_error hook failed while handling node %s", node.name)
+    # The node's own error is what the user must see; a failing error hook is logged, and
+    # the other plugins' error hooks still run.
+    hooks.manager.call_every(
+        "on_node_error",
+        error=error,
+        node=node,
+        catalog=catalog,
+        inputs=inputs,
+        is_async=False,
+        session_id=session_id,
+        run_id=session_id,
+    )
 
 
 class ReleaseTracker:

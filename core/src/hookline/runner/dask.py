@@ -18,7 +18,7 @@ from typing import Any
 
 from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset
-from hookline.errors import ConfigError, RemoteTraceback, WorkerDied
+from hookline.errors import ConfigError, WorkerDied
 from hookline.hooks.manager import HookManager
 from hookline.node import Node
 from hookline.pipeline import Pipeline
@@ -27,11 +27,10 @@ from hookline.runner.progress import ProgressReporter
 from hookline.runner.workers import (
     NodeOutcome,
     WorkerRun,
-    format_traceback,
     memory_inputs,
-    portable_error,
     prepare_worker_setup,
     set_memory_contents,
+    setup_failed,
 )
 
 # Dask objects are typed Any here: distributed's own annotations are partial, and it may not
@@ -428,9 +427,7 @@ def _run_node_task(
             if run is None:
                 run = _RUNS[token] = WorkerRun(packed)
     except Exception as error:
-        return NodeOutcome(
-            index, 0.0, portable_error(error), RemoteTraceback(format_traceback(error))
-        )
+        return setup_failed(index, error)
     inputs = {name: outcome.outputs[name] for name, outcome in upstream.items()}
     return run.run_node(index, inputs, isolated=True)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset
-from hookline.errors import ConfigError, RemoteTraceback, WorkerDied
+from hookline.errors import ConfigError, WorkerDied
 from hookline.hooks.manager import HookManager
 from hookline.node import Node
 from hookline.pipeline import Pipeline
@@ -35,12 +35,11 @@ from hookline.runner.workers import (
     EMPTY,
     NodeOutcome,
     WorkerRun,
-    format_traceback,
     memory_contents,
     memory_inputs,
-    portable_error,
     prepare_worker_setup,
     set_memory_contents,
+    setup_failed,
 )
 
 #: Seconds a worker gets to exit after the run before it is terminated.
@@ -290,9 +289,7 @@ def _worker_main(conn: Connection, packed: bytes) -> None:
     try:
         run = WorkerRun(packed)
     except Exception as error:
-        setup_failure = NodeOutcome(
-            -1, 0.0, portable_error(error), RemoteTraceback(format_traceback(error))
-        )
+        setup_failure = setup_failed(-1, error)
     while True:
         try:
             message = conn.recv_bytes()

@@ -306,7 +306,11 @@ class WorkerRun:
         self.nodes = setup.nodes
         self.session_id = setup.session_id
         self._sink = _MeasurementSink(self.hook_manager)
-        restore_worker_states(self.hook_manager, setup.states)
+        try:
+            restore_worker_states(self.hook_manager, setup.states)
+        except Exception as error:
+            # Only this worker's manager can name the hook that raised: keep its answer.
+            raise _RestoreFailed(error, self.hook_manager.describe_failure(error)) from error
 
     def run_node(self, index: int, inputs: dict[str, Any], *, isolated: bool) -> NodeOutcome:
         """Run node ``index`` with the memory ``inputs`` given, firing its hooks here.
@@ -379,6 +383,27 @@ class WorkerRun:
         traceback as text, naming the hook it was raised in, if any."""
         remote = RemoteTraceback(format_traceback(error), self.hook_manager.describe_failure(error))
         return portable_error(error), remote
+
+
+class _RestoreFailed(Exception):
+    """A ``restore_worker_state`` hook raised ``error`` while a worker's run was built."""
+
+    def __init__(self, error: Exception, failed_in: str | None) -> None:
+        super().__init__(error, failed_in)
+        self.error = error
+        self.failed_in = failed_in
+
+
+def setup_failed(index: int, error: Exception) -> NodeOutcome:
+    """The outcome of node ``index`` in a worker whose run could not be built: the error as
+    raised, naming the ``restore_worker_state`` hook it came from, if it did."""
+    failed_in = None
+    if isinstance(error, _RestoreFailed):
+        failed_in = error.failed_in
+        error = error.error
+    return NodeOutcome(
+        index, 0.0, portable_error(error), RemoteTraceback(format_traceback(error), failed_in)
+    )
 
 
 def portable_error(error: BaseException) -> BaseException:
