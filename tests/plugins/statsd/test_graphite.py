@@ -284,13 +284,23 @@ def test_graphite_web_draws_the_node_duration_panel(
     (panel,) = [p for p in board["panels"] if p["title"] == "Node duration (mean)"]
     targets = [t["target"].replace("$prefix", prefix) for t in panel["targets"]]
     graphite = statsd_graphite.graphite
-    graphite.wait_for_metrics([f"stats.timers.{prefix}.node.names_of.duration.mean"], started)
+    metrics = [
+        f"stats.timers.{prefix}.node.{metric_part(name)}.duration.mean"
+        for name in ("preprocess companies", SPLIT, "names_of")
+    ]
+    points = graphite.wait_for_metrics(metrics, started)
+    stamps = [stamp for metric in metrics for stamp, _ in points[metric]]
+    assert stamps, points
     # Each node ran once, so each series is one point, which a line graph does not show:
     # empty intervals are drawn as zero, making each node a peak as high as its duration.
+    # The window ends a few seconds after the last point (waited for), so the peaks stand
+    # in the middle of the picture rather than at its edge.
+    until = max(stamps) + 6
+    time.sleep(max(0.0, until - time.time()))
     png = graphite.render_png(
         targets,
-        started - 5,
-        time.time() + 5,
+        min(stamps) - 12,
+        until,
         width="900",
         height="450",
         title=f"{panel['title']} (prefix {prefix})",
@@ -298,7 +308,7 @@ def test_graphite_web_draws_the_node_duration_panel(
         lineWidth="2",
         drawNullAsZero="true",
         areaMode="all",
-        areaAlpha="0.5",
+        areaAlpha="0.3",
     )
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
