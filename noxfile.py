@@ -309,8 +309,8 @@ def bench(session: nox.Session) -> None:
             "--seed-python", str(seed_bin / "python"),
             *args,
         ]  # fmt: skip
-    # The real StatsD daemon (npm) for the seed-hooks case and statsd_plugin.py.
-    _install_services(session)
+    # The real StatsD daemon (npm) for the seed-hooks case and statsd_plugin.py; idempotent.
+    session.run("bash", str(SERVICE_SETUP_DIR / "statsd-graphite.sh"), external=True)
     session.run("python", "tests/benchmarks/run.py", *args)
 
 

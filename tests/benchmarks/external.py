@@ -283,7 +283,7 @@ def run_parallel(config: BenchConfig) -> CaseOutcome:
 
 def _parallel_failures(cpu: dict[str, Any], overhead: dict[str, Any]) -> list[str]:
     """Errors of any runner, and hookline runners whose outputs differ from sequential's."""
-    problems = []
+    problems: list[str] = []
     figures = cpu.get("figures", {})
     expected = figures.get("hookline:sequential", {}).get("outputs")
     for key, figure in figures.items():

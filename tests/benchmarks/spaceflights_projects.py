@@ -109,7 +109,7 @@ def _file_outputs(project: Path) -> dict[str, dict[str, Any]]:
 
 def _stored_file(project: Path, entry: dict[str, Any]) -> Path:
     """The file an entry was saved to; a versioned entry must hold exactly one version."""
-    path = project / entry["filepath"]
+    path = project / str(entry["filepath"])
     if not entry.get("versioned"):
         return path
     versions = sorted(path.glob(f"*/{path.name}"))
