@@ -112,14 +112,22 @@ def wait_until_up(uri: str, timeout: float = 60.0) -> bool:
     return True
 
 
+# The processes of the servers running now, by pid: stop() waits for (reaps) the one it stops.
+_PROCESSES: dict[int, subprocess.Popen[bytes]] = {}
+
+
 @contextlib.contextmanager
-def running_mlflow_server(root: Path | None = None) -> Iterator[MlflowServer]:
+def running_mlflow_server(
+    root: Path | None = None, port: int | None = None
+) -> Iterator[MlflowServer]:
     """Start ``mlflow server`` on a free port of 127.0.0.1, wait until ``/health`` answers,
     yield it, and stop it by its pid.
 
     Args:
         root: Where its database, artifacts and log go (default: a new temporary folder,
-            removed afterwards).
+            removed afterwards). A server started again on the same root has the same store.
+        port: The port (default: a free one); a server stopped with :func:`stop` can be
+            started again on its port, as a restarted server would be.
 
     Raises:
         RuntimeError: If it exits or does not answer within :data:`START_TIMEOUT` seconds; the
@@ -129,7 +137,7 @@ def running_mlflow_server(root: Path | None = None) -> Iterator[MlflowServer]:
         if root is None:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlflow-server-")))
         root.mkdir(parents=True, exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         log_path = root / "server.log"
         command = [
             sys.executable, "-m", "mlflow", "server",
@@ -142,11 +150,14 @@ def running_mlflow_server(root: Path | None = None) -> Iterator[MlflowServer]:
         env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
         # The server must not think it is itself a client of some other store.
         env.pop("MLFLOW_TRACKING_URI", None)
-        log = stack.enter_context(log_path.open("wb"))
+        # Appended to: a restarted server keeps the log of the one before.
+        log = stack.enter_context(log_path.open("ab"))
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
         server = MlflowServer(f"http://{HOST}:{port}", port, process.pid, root, log_path)
+        _PROCESSES[process.pid] = process
+        stack.callback(_PROCESSES.pop, process.pid, None)
         stack.callback(_stop, process)
         deadline = time.monotonic() + START_TIMEOUT
         while not is_up(server.uri):
@@ -161,6 +172,15 @@ def running_mlflow_server(root: Path | None = None) -> Iterator[MlflowServer]:
                 )
             time.sleep(0.25)
         yield server
+
+
+def stop(server: MlflowServer) -> None:
+    """Stop a server started by :func:`running_mlflow_server` now, by its pid (its process
+    group), and wait until it is gone; leaving the ``with`` block later is harmless."""
+    process = _PROCESSES.get(server.pid)
+    if process is None:
+        raise ValueError(f"no running server of this session has pid {server.pid}")
+    _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -25,6 +25,7 @@ from hookline_mlflow.config import (
     parse_dataset_spec,
     render_run_name,
     resolve_experiment_name,
+    resolve_spool_dir,
     resolve_tracking_uri,
 )
 from hookline_mlflow.hooks import metric_rows
@@ -62,6 +63,8 @@ nested: true
 long_params: tag
 on_unreachable: continue
 async_logging: false
+wait_for_server: 2.5
+spool_dir: var/spool
 secret_keys: [pin]
 record: {git: false, measurements: false}
 datasets:
@@ -76,6 +79,7 @@ datasets:
     assert config.tags == {"team": "pricing", "quarter": "4"}
     assert (config.nested, config.long_params, config.on_unreachable) == (True, "tag", "continue")
     assert config.async_logging is False
+    assert config.wait_for_server == 2.5
     assert config.secret_keys == ("pin",)
     assert not config.records("git")
     assert not config.records("measurements")
@@ -87,6 +91,7 @@ datasets:
     }
     project = session.metadata.project_path
     assert resolve_tracking_uri(config, project) == f"sqlite:///{project}/store/runs.db"
+    assert resolve_spool_dir(config, project) == (project / "var" / "spool").resolve()
     assert MlflowConfig.from_dict(config.to_dict()) == config
 
 
@@ -118,6 +123,9 @@ datasets:
             "'flavor' must name an MLflow flavor",
         ),
         ("secret_keys: pin\n", "key 'secret_keys' must be a list of words"),
+        ("wait_for_server: soon\n", "key 'wait_for_server' must be a number of seconds"),
+        ("wait_for_server: -1\n", "key 'wait_for_server' must be a number of seconds"),
+        ("spool_dir: ''\n", "key 'spool_dir' must be a non-empty string"),
     ],
 )
 def test_a_bad_mlflow_yml_is_one_message_naming_the_file_and_key(

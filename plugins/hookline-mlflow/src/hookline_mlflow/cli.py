@@ -1,8 +1,13 @@
-"""``hookline mlflow ...``: the MLflow UI of a project's tracking store.
+"""``hookline mlflow ...``: the MLflow UI of a project's tracking store, and the replay of
+what a run could not deliver.
 
 ``hookline mlflow ui`` starts ``mlflow ui`` on the store the project's ``mlflow.yml`` (or
 ``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; Ctrl-C stops it. A
 store that is already an MLflow server (``http(s)://``) has its own UI: its URL is printed.
+
+``hookline mlflow replay [FILE...]`` sends the spool files that runs wrote when their tracking
+server was away at the end (default: every file in the project's ``spool_dir``) to the runs
+they name, ends those runs, and deletes each file it sent.
 """
 
 from __future__ import annotations
@@ -119,3 +124,62 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except ProcessLookupError:
             return
         process.wait(timeout=5)
+
+
+@mlflow_command.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--env", "-e", default=None, help="Configuration environment laid over base/local.")
+@click.option(
+    "--tracking-uri",
+    default=None,
+    help="Send to this store instead of the one each file names (e.g. one with credentials).",
+)
+def replay(
+    files: tuple[Path, ...], project: Path | None, env: str | None, tracking_uri: str | None
+) -> None:
+    """Send what runs kept in the spool while their tracking server was away, and end them."""
+    from hookline_mlflow import spool
+
+    paths = spool.replay_order(files) if files else _project_spool(project, env)
+    if not paths:
+        click.echo("Nothing to replay: the spool is empty.")
+        return
+    from mlflow import MlflowClient
+
+    failed = 0
+    for path in paths:
+        try:
+            spooled = spool.read(path)
+            uri = tracking_uri or spooled.tracking_uri
+            missing = spool.replay(spooled, MlflowClient(tracking_uri=uri))
+        except Exception as error:
+            failed += 1
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            click.echo(f"Error: {path} kept: {type(error).__name__}: {message}", err=True)
+            continue
+        click.echo(f"{path}: sent {spooled.summary()} to run {spooled.run_id} at {uri}.")
+        for local in missing:
+            click.echo(f"  not uploaded, the file no longer exists: {local}", err=True)
+        for what in spooled.lost:
+            click.echo(f"  lost during the outage, not in the spool: {what}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def _project_spool(project: Path | None, env: str | None) -> list[Path]:
+    """The spool files of the project's ``spool_dir``."""
+    from hookline.config import ConfigLoader
+    from hookline.errors import HooklineError
+    from hookline.project import find_project, load_settings
+    from hookline_mlflow import spool
+    from hookline_mlflow.config import load_config, resolve_spool_dir
+
+    try:
+        metadata = find_project(project)
+        settings = load_settings(metadata)
+        loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
+        folder = resolve_spool_dir(load_config(loader), metadata.project_path)
+    except HooklineError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    return spool.files_of(folder)

@@ -19,6 +19,10 @@ into a SQLite store in the project (``sqlite:///<project>/mlflow.db``)::
                                        # warning)
     async_logging: true                # send from a background thread, flushed before the
                                        # run ends; false: every hook sends before it returns
+    wait_for_server: 15                # seconds a run's end waits for a tracking server
+                                       # that stopped answering mid-run
+    spool_dir: mlflow_spool            # where what it never received is kept (relative to
+                                       # the project); `hookline mlflow replay` sends it
     credentials: mlflow_server         # an entry of credentials.yml with username/password
                                        # or token (the environment wins over it)
     secret_keys: [signature]           # more words that make a parameter key secret
@@ -63,6 +67,8 @@ ALLOWED_KEYS = (
     "long_params",
     "on_unreachable",
     "async_logging",
+    "wait_for_server",
+    "spool_dir",
     "credentials",
     "secret_keys",
     "record",
@@ -161,6 +167,8 @@ class MlflowConfig:
         long_params: ``truncate``, ``fail`` or ``tag``.
         on_unreachable: ``fail`` or ``continue``.
         async_logging: Send from a background thread (flushed before the run ends).
+        wait_for_server: Seconds the end of a run waits for a server that stopped answering.
+        spool_dir: Where undelivered entities are kept (relative to the project).
         credentials: The ``credentials.yml`` entry with the tracking server's credentials.
         secret_keys: Extra words that make a parameter key secret.
         record: What is recorded, by :data:`RECORD_KEYS`.
@@ -175,6 +183,8 @@ class MlflowConfig:
     long_params: str = "truncate"
     on_unreachable: str = "fail"
     async_logging: bool = True
+    wait_for_server: float = 15.0
+    spool_dir: str = "mlflow_spool"
     credentials: str | None = None
     secret_keys: tuple[str, ...] = ()
     record: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(RECORD_KEYS, True))
@@ -195,6 +205,8 @@ class MlflowConfig:
             "long_params": self.long_params,
             "on_unreachable": self.on_unreachable,
             "async_logging": self.async_logging,
+            "wait_for_server": self.wait_for_server,
+            "spool_dir": self.spool_dir,
             "credentials": self.credentials,
             "secret_keys": list(self.secret_keys),
             "record": dict(self.record),
@@ -255,6 +267,8 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
         long_params=_choice(raw, "long_params", where, LONG_PARAM_POLICIES),
         on_unreachable=_choice(raw, "on_unreachable", where, UNREACHABLE_POLICIES),
         async_logging=_boolean(raw, "async_logging", where, DEFAULT.async_logging),
+        wait_for_server=_seconds(raw, "wait_for_server", where, DEFAULT.wait_for_server),
+        spool_dir=_optional_text(raw, "spool_dir", where) or DEFAULT.spool_dir,
         credentials=_optional_text(raw, "credentials", where),
         secret_keys=secret_keys,
         record=_record(raw.get("record"), where),
@@ -372,6 +386,12 @@ def resolve_tracking_uri(config: MlflowConfig, project_path: Path) -> str:
     return uri
 
 
+def resolve_spool_dir(config: MlflowConfig, project_path: Path) -> Path:
+    """Where a run keeps what its tracking store did not receive: ``spool_dir``, relative to
+    the project."""
+    return (project_path / config.spool_dir).resolve()
+
+
 def resolve_experiment_name(config: MlflowConfig, project_name: str) -> str:
     """The experiment of a run: ``MLFLOW_EXPERIMENT_NAME``, else the configured one, else the
     project's name."""
@@ -444,6 +464,15 @@ def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool, prefix
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: key '{prefix}{key}' must be true or false, not {value!r}.")
     return value
+
+
+def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ConfigError(
+            f"{where}: key '{key}' must be a number of seconds from 0 to 3600, not {value!r}."
+        )
+    return float(value)
 
 
 def _choice(raw: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...]) -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
 import logging
 import os
 import re
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from hookline.errors import ConfigError, HooklineError
 from hookline.hooks import specs
 from hookline.hooks.markers import hook_impl
-from hookline_mlflow import naming
+from hookline_mlflow import naming, spool
 from hookline_mlflow.config import (
     CREDENTIAL_ENV_VARS,
     DEFAULT,
@@ -57,10 +58,12 @@ from hookline_mlflow.config import (
     parse_dataset_spec,
     render_run_name,
     resolve_experiment_name,
+    resolve_spool_dir,
     resolve_tracking_uri,
     secret_strings,
 )
-from hookline_mlflow.tracking import RunLogger, import_mlflow, make_client
+from hookline_mlflow.store import make_store, probe
+from hookline_mlflow.tracking import RunLogger, Undelivered, Upload, import_mlflow, make_client
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
@@ -118,6 +121,8 @@ class _Run:
     #: Whether this is a worker process of ParallelRunner or DaskRunner.
     worker: bool
     declared: dict[str, DatasetSpec]
+    #: Where what the store did not receive is kept.
+    spool_dir: Path
     catalog: DataCatalog | None = None
     started: float = field(default_factory=time.perf_counter)
     pid: int = field(default_factory=os.getpid)
@@ -261,8 +266,9 @@ class MlflowHooks:
             params, param_tags = self._params(pipeline, catalog)
         tags = self._tags(run_params, project_path) + param_tags
         uri = resolve_tracking_uri(config, project_path)
+        spool_dir = resolve_spool_dir(config, project_path)
         try:
-            run = self._start_run(uri, run_params, project_path, project_name, declared)
+            run = self._start_run(uri, run_params, project_path, project_name, declared, spool_dir)
         except HooklineError:
             raise
         except Exception as error:
@@ -272,9 +278,15 @@ class MlflowHooks:
         run.logger.params(params)
         run.logger.tags(tags)
         if config.records("pipeline"):
-            structure = pipeline.to_dict()
+            text = json.dumps(pipeline.to_dict(), indent=2)
             run_id = run.run_id
-            run.logger.upload(lambda client: client.log_dict(run_id, structure, PIPELINE_ARTIFACT))
+            run.logger.upload(
+                Upload(
+                    f"artifact {PIPELINE_ARTIFACT}",
+                    lambda client: client.log_text(run_id, text, PIPELINE_ARTIFACT),
+                    {"kind": "text", "artifact_file": PIPELINE_ARTIFACT, "text": text},
+                )
+            )
         self._run = run
 
     @hook_impl
@@ -324,6 +336,7 @@ class MlflowHooks:
             "tracking_uri": run.tracking_uri,
             "config": self._config.to_dict(),
             "declared": {name: spec.to_dict() for name, spec in run.declared.items()},
+            "spool_dir": str(run.spool_dir),
             "credential_env": dict(self._credential_env),
         }
 
@@ -358,6 +371,7 @@ class MlflowHooks:
             declared={
                 name: DatasetSpec.from_dict(spec) for name, spec in state["declared"].items()
             },
+            spool_dir=Path(state["spool_dir"]),
         )
 
     # -- nodes and datasets ------------------------------------------------------------------
@@ -447,12 +461,19 @@ class MlflowHooks:
 
     # -- internals: starting and ending ------------------------------------------------------
 
-    def _logger(self, uri: str, run_id: str) -> RunLogger:
+    def _logger(self, uri: str, run_id: str, client: Any = None) -> RunLogger:
+        def client_factory() -> Any:
+            return client if client is not None else make_client(uri)
+
+        where = naming.truncate(self._redact(_redact_url(uri)), 300)
         return RunLogger(
-            lambda: make_client(uri),
+            client_factory,
+            make_store(uri, client_factory),
             run_id,
             asynchronous=self._config.async_logging,
             on_error=self._monitoring_failed,
+            on_outage=lambda error: self._store_away(where, error),
+            on_recovery=lambda sent, uploads: self._store_back(where, sent, uploads),
         )
 
     def _start_run(
@@ -462,10 +483,11 @@ class MlflowHooks:
         project_path: Path,
         project_name: str,
         declared: dict[str, DatasetSpec],
+        spool_dir: Path,
     ) -> _Run:
         config = self._config
         mlflow = import_mlflow()
-        _probe(uri)
+        probe(uri, PROBE_TIMEOUT)
         client = mlflow.MlflowClient(tracking_uri=uri)
         run_name = self._redact(render_run_name(config.run_name, run_params, project_name))
         start_tags = {"mlflow.user": _user(), "mlflow.source.name": project_name}
@@ -490,28 +512,19 @@ class MlflowHooks:
                 )
             created = client.create_run(experiment_id, run_name=run_name, tags=start_tags)
             run_id = created.info.run_id
-        run_logger = RunLogger(
-            lambda: client,
-            run_id,
-            asynchronous=config.async_logging,
-            on_error=self._monitoring_failed,
-        )
-        return _Run(run_id, experiment_id, uri, run_logger, owned, False, declared)
+        run_logger = self._logger(uri, run_id, client)
+        return _Run(run_id, experiment_id, uri, run_logger, owned, False, declared, spool_dir)
 
     def _end(self, run: _Run, status: str) -> None:
-        """Send everything, then end the run with ``status`` (when this process owns it)."""
+        """Send everything, then end the run with ``status`` (when this process owns it);
+        keep what the store did not receive in the spool, and say exactly what and where."""
         try:
-            run.logger.close()
+            wait = self._config.wait_for_server
+            left = run.logger.close(status if run.owned else None, wait)
             _flush_fluent_async_logging()
-            if run.logger.failed:
-                logger.warning(
-                    "hookline-mlflow: MLflow run %s was left %s: the store stopped answering.",
-                    run.run_id,
-                    "open" if run.owned else "as it was",
-                )
-                return
-            if run.owned:
-                run.logger.client.set_terminated(run.run_id, status)
+            if not left:
+                self._send_worker_spools(run)
+            self._report_undelivered(run, left, wait)
         except Exception as error:
             self._monitoring_failed(error)
 
@@ -521,9 +534,88 @@ class MlflowHooks:
         if run is not None:
             if run.worker:
                 with contextlib.suppress(Exception):
-                    run.logger.close()
+                    self._spill_worker(run, run.logger.close(None, 0.0))
             else:
                 self._end(run, "KILLED")
+
+    def _send_worker_spools(self, run: _Run) -> None:
+        """Send what worker processes kept during an outage, now that the store answers."""
+        for path in spool.files_of(run.spool_dir, run.run_id):
+            try:
+                spooled = spool.read(path)
+                if spooled.status is None:
+                    spool.replay(spooled, run.logger.client)
+            except Exception as error:
+                self._monitoring_failed(error)
+                return
+
+    def _report_undelivered(self, run: _Run, left: Undelivered, wait: float) -> None:
+        """Keep ``left`` in the run's spool file, and warn naming everything not delivered."""
+        if left:
+            path = spool.spool_file(run.spool_dir, run.run_id)
+            spool.write(
+                path,
+                run_id=run.run_id,
+                experiment_id=run.experiment_id,
+                tracking_uri=_redact_url(run.tracking_uri),
+                undelivered=left,
+            )
+        files = spool.files_of(run.spool_dir, run.run_id)
+        if not files:
+            return
+        where = naming.truncate(self._redact(_redact_url(run.tracking_uri)), 300)
+        logger.warning(
+            "hookline-mlflow: the MLflow tracking store %s %s by the end of the run (%s). "
+            "Not delivered to MLflow run %s: %s. Kept in %s. Send it once the server is "
+            "back: hookline mlflow replay %s",
+            where,
+            f"did not answer within {wait:g} s" if left else "answered, but not everything",
+            self._redact(left.reason) or "see the earlier warning",
+            run.run_id,
+            describe_undelivered(left, run.owned) if left else "what worker processes kept",
+            ", ".join(str(p) for p in files),
+            " ".join(str(p) for p in files),
+        )
+
+    def _spill_worker(self, run: _Run, left: Undelivered) -> None:
+        """In a worker: keep what the store did not receive in a spool file of its own (the
+        worker may be stopped before the store is back)."""
+        if not left:
+            return
+        path = spool.spool_file(run.spool_dir, run.run_id, f"{os.getpid()}-{time.time_ns()}")
+        spool.write(
+            path,
+            run_id=run.run_id,
+            experiment_id=run.experiment_id,
+            tracking_uri=_redact_url(run.tracking_uri),
+            undelivered=left,
+        )
+        logger.warning(
+            "hookline-mlflow: worker process %d kept what the tracking store did not receive "
+            "(%s) in %s; the main process sends it at the end of the run if the store is back.",
+            os.getpid(),
+            describe_undelivered(left, owned=False),
+            path,
+        )
+
+    def _store_away(self, where: str, error: BaseException) -> None:
+        logger.warning(
+            "hookline-mlflow: the MLflow tracking store %s stopped answering (%s). The run goes "
+            "on; what it records is kept and sent when the store is back (checked every "
+            "second; the end of the run waits for it %g s at most).",
+            where,
+            naming.truncate(self._redact(_first_line(error)), 500),
+            self._config.wait_for_server,
+        )
+
+    def _store_back(self, where: str, sent: int, uploads: int) -> None:
+        logger.warning(
+            "hookline-mlflow: the MLflow tracking store %s answers again; sent the %d "
+            "metric value(s), param(s) and tag(s) and %d upload(s) held during the outage.",
+            where,
+            sent,
+            uploads,
+        )
 
     def _cannot_track(self, error: BaseException, uri: str) -> None:
         why = self._redact(_first_line(error))
@@ -722,7 +814,8 @@ class MlflowHooks:
             else:
                 client.log_artifact(run_id, str(local), folder)
 
-        run.logger.upload(upload)
+        record = {"kind": "artifact", "local_path": str(local.resolve()), "artifact_path": folder}
+        run.logger.upload(Upload(f"artifact {local}", upload, record))
 
     def _log_model(
         self, run: _Run, node: Node, name: str, model: Any, inputs: Mapping[str, Any]
@@ -756,12 +849,14 @@ class MlflowHooks:
                 tags=tags,
             )
 
-        run.logger.upload(upload)
+        run.logger.upload(Upload(f"model {model_name}", upload))
 
     def _node_finished(self, run: _Run) -> None:
         """In a worker: send what the node recorded before its result goes back (a worker may
-        be stopped as soon as the run ends)."""
-        run.logger.flush()
+        be stopped as soon as the run ends); during an outage, keep it in a spool file."""
+        run.logger.flush(wait=self._config.wait_for_server)
+        if run.logger.outage_since is not None:
+            self._spill_worker(run, run.logger.take_undelivered())
 
 
 def metric_rows(name: str, options: Mapping[str, Any], data: Any) -> list[tuple[str, float, int]]:
@@ -813,6 +908,45 @@ def metric_rows(name: str, options: Mapping[str, Any], data: Any) -> list[tuple[
     return rows
 
 
+#: How many names a message lists before it says "and N more".
+LISTED_NAMES = 20
+
+
+def describe_undelivered(left: Undelivered, owned: bool) -> str:
+    """What ``left`` holds, naming every key (up to :data:`LISTED_NAMES` of each kind)."""
+    parts = []
+    for label, keys in (
+        ("metric value(s)", [row[0] for row in left.metrics]),
+        ("param(s)", [item[0] for item in left.params]),
+        ("tag(s)", [item[0] for item in left.tags]),
+    ):
+        if keys:
+            parts.append(f"{len(keys)} {label} ({_names(keys)})")
+    kept = [u.what for u in left.uploads if u.record is not None]
+    lost = [u.what for u in left.uploads if u.record is None]
+    if kept:
+        parts.append(f"{len(kept)} upload(s) ({_names(kept)})")
+    if lost:
+        parts.append(
+            f"{len(lost)} upload(s) that cannot be kept and are lost ({_names(lost)}: a model "
+            "exists only in the process that made it; run the pipeline again to log it)"
+        )
+    if left.status is not None:
+        parts.append(
+            f"the end status {left.status} (the server shows the run RUNNING until it is sent)"
+            if owned
+            else f"the end status {left.status}"
+        )
+    return "; ".join(parts) or "nothing"
+
+
+def _names(keys: list[str]) -> str:
+    distinct = list(dict.fromkeys(keys))
+    shown = ", ".join(distinct[:LISTED_NAMES])
+    more = len(distinct) - LISTED_NAMES
+    return f"{shown}, and {more} more" if more > 0 else shown
+
+
 def _flush_fluent_async_logging() -> None:
     """Flush what nodes or other hooks logged with MLflow's own async logging (``mlflow.log_*``
     with ``synchronous=False``). Only when a tracking URI is set: with none, MLflow would
@@ -845,25 +979,6 @@ def _tracking_credentials(credentials: Mapping[str, Any], entry: str, where: str
     return {
         CREDENTIAL_ENV_VARS[key]: str(value) for key, value in found.items() if value is not None
     }
-
-
-def _probe(uri: str) -> None:
-    """Fail at once if an HTTP tracking server does not answer (MLflow's own client would
-    retry for minutes). Any HTTP answer, even an error, means it is there."""
-    scheme = urllib.parse.urlsplit(uri).scheme.lower()
-    if scheme not in ("http", "https"):
-        return
-    from urllib import error as url_error
-    from urllib import request as url_request
-
-    try:
-        with url_request.urlopen(uri.rstrip("/") + "/health", timeout=PROBE_TIMEOUT):
-            pass
-    except url_error.HTTPError:
-        return
-    except (url_error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ConnectionError(f"no answer from the server: {reason}") from None
 
 
 def _experiment(client: Any, name: str, uri: str, project_path: Path) -> str:

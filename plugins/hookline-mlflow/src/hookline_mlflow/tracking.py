@@ -1,37 +1,44 @@
-"""Sending a run's data to MLflow: batches within MLflow's limits, from a background thread.
+"""Sending a run's data to MLflow: batches within MLflow's limits, from a background thread,
+held through an outage of the tracking server.
 
 :class:`RunLogger` is what the hooks write to. Its methods only append to a buffer (a few
 microseconds, whatever the pipeline's size); with ``async_logging`` a background thread sends
 the buffer as ``log_batch`` calls every :data:`FLUSH_INTERVAL` seconds (sooner when 1000
 metrics wait), and uploads (artifacts, models) run on their own thread. :meth:`RunLogger.flush`
-sends whatever is pending and waits for every upload: the hooks call it before a run is ended,
-and in worker processes at the end of every node. Without ``async_logging`` every call sends
-before it returns.
+sends whatever is pending and waits for every upload: the hooks call it in worker processes at
+the end of every node; :meth:`RunLogger.close` does it, ends the run and stops the threads.
+Without ``async_logging`` every call sends before it returns.
+
+When the server stops answering, nothing is lost and nothing waits: what could not be sent
+goes back to the buffer, the logger checks ``/health`` every :data:`RETRY_INTERVAL` seconds
+and sends everything (held uploads too) once the server is back. At the end of the run
+:meth:`RunLogger.close` waits for it a bounded time; what is still not delivered is returned
+(:class:`Undelivered`) for the hooks to keep in a spool file (:mod:`hookline_mlflow.spool`).
 
 MLflow is imported here only inside functions: importing this module costs nothing.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from hookline_mlflow import naming
+from hookline_mlflow.store import KeyValue, MetricRow, Rejected, Store, now_ms
 
 logger = logging.getLogger("hookline_mlflow")
 
 #: Seconds between two sends of the background thread.
 FLUSH_INTERVAL = 1.0
+#: Seconds between two checks of a server that stopped answering.
+RETRY_INTERVAL = 1.0
 
-#: (key, value, timestamp in ms, step)
-MetricRow = tuple[str, float, int, int]
-#: (key, value)
-KeyValue = tuple[str, str]
+__all__ = ["Batch", "KeyValue", "MetricRow", "RunLogger", "Undelivered", "Upload", "split_batches"]
 
 # A generous estimate of what one entity adds to the JSON of a log_batch request beyond its
 # key and value (field names, quotes, a timestamp and a step).
@@ -119,45 +126,97 @@ def check_limits() -> list[str]:
     ]
 
 
-class RunLogger:
-    """Buffers what the hooks record for one MLflow run and sends it in batches.
+@dataclass
+class Upload:
+    """An artifact or model upload: ``action(client)`` does it.
 
-    Thread-safe: ThreadRunner's threads and the background thread share it.
+    Attributes:
+        what: What it uploads, for messages (``artifact data/total.json``, ``model regressor``).
+        action: Uploads, given an ``MlflowClient``.
+        record: How a spool file keeps it (an artifact's local path and folder), or ``None``
+            when it cannot be kept (a model object lives only in this process).
+    """
+
+    what: str
+    action: Callable[[Any], None]
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class Undelivered:
+    """What did not reach the tracking store by the end of a run (or of a worker's node)."""
+
+    metrics: list[MetricRow] = field(default_factory=list)
+    params: list[KeyValue] = field(default_factory=list)
+    tags: list[KeyValue] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
+    #: The end status the run could not be given, if any.
+    status: str | None = None
+    #: Why: the last error seen from the store.
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.params or self.tags or self.uploads or self.status)
+
+
+class RunLogger:
+    """Buffers what the hooks record for one MLflow run and sends it in batches; holds it
+    through an outage of the tracking server.
+
+    Thread-safe: ThreadRunner's threads and the background threads share it.
 
     Args:
-        client_factory: Returns the ``MlflowClient`` to send with; called once, on the first
-            send (so a worker process imports MLflow only when it has something to send).
+        client_factory: Returns the ``MlflowClient`` uploads use; called on the first upload
+            (so a worker process imports MLflow only when it has something to upload).
+        store: Where batches and the end status go (see :mod:`hookline_mlflow.store`).
         run_id: The run everything goes to.
         asynchronous: Send from a background thread (else every call sends at once).
-        on_error: Called with the exception when a send or an upload fails; from then on
-            nothing more is sent (a monitoring failure never fails the run).
+        on_error: Called with the exception when the store refuses a batch or an upload fails
+            while the store answers: that data is dropped, the run goes on.
+        on_outage: Called with the exception when the store stops answering.
+        on_recovery: Called with what was delivered (entities, uploads) when it is back.
     """
 
     def __init__(
         self,
         client_factory: Callable[[], Any],
+        store: Store,
         run_id: str,
         *,
         asynchronous: bool,
         on_error: Callable[[BaseException], None],
+        on_outage: Callable[[BaseException], None],
+        on_recovery: Callable[[int, int], None],
     ) -> None:
         self.run_id = run_id
         self.asynchronous = asynchronous
+        self.store = store
         self._client_factory = client_factory
         self._client: Any = None
         self._on_error = on_error
+        self._on_outage = on_outage
+        self._on_recovery = on_recovery
         self._lock = threading.Lock()
         # Held while sending, so that batches leave in the order they were made.
         self._send_lock = threading.Lock()
         self._metrics: list[MetricRow] = []
         self._params: list[KeyValue] = []
         self._tags: list[KeyValue] = []
-        self._uploads: list[Future[None]] = []
-        self._executor: ThreadPoolExecutor | None = None
+        # Uploads waiting for the upload thread, and the number not finished yet.
+        self._uploads: collections.deque[Upload] = collections.deque()
+        self._uploads_busy = 0
+        self._upload_cond = threading.Condition(self._lock)
+        # Uploads that met an outage, sent again when the store is back.
+        self._held: list[Upload] = []
         self._thread: threading.Thread | None = None
+        self._upload_thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._closed = False
-        self.failed = False
+        #: When the store stopped answering (``time.monotonic()``), while it does not.
+        self.outage_since: float | None = None
+        self._outage_error: BaseException | None = None
+        self._next_try = 0.0
+        self._held_entities = 0
 
     @property
     def client(self) -> Any:
@@ -205,42 +264,87 @@ class RunLogger:
             self._tags.extend(items)
         self._pending(True)
 
-    def upload(self, action: Callable[[Any], None]) -> None:
-        """Run ``action(client)`` (an artifact or model upload): on the upload thread when
-        asynchronous, else now."""
-        if self.failed or self._closed:
+    def upload(self, upload: Upload) -> None:
+        """Run an upload: on the upload thread when asynchronous, else now."""
+        if self._closed:
             return
         if not self.asynchronous:
-            self._guard(action, fatal=False)
+            self._run_upload(upload)
             return
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="hookline-mlflow-upload")
-            future = self._executor.submit(self._guard, action, False)
-            self._uploads.append(future)
+        with self._upload_cond:
+            self._uploads.append(upload)
+            self._uploads_busy += 1
+            if self._upload_thread is None:
+                self._upload_thread = threading.Thread(
+                    target=self._upload_loop, name="hookline-mlflow-upload", daemon=True
+                )
+                self._upload_thread.start()
+            self._upload_cond.notify_all()
 
-    # -- sending -----------------------------------------------------------------------------
+    # -- delivering --------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Send everything recorded so far and wait for every upload started so far."""
-        self._send()
-        with self._lock:
-            uploads, self._uploads = self._uploads, []
-        for future in uploads:
-            future.result()
+    def flush(self, wait: float | None = None) -> None:
+        """Send everything recorded so far and wait for every upload started so far (uploads
+        that meet an outage are held; with ``wait``, at most that many seconds for a store
+        that does not answer)."""
+        self._send(force=True)
+        self._wait_for_uploads(None if wait is None else time.monotonic() + wait)
 
-    def close(self) -> None:
-        """Flush, then stop the background threads."""
+    def close(self, status: str | None, wait: float) -> Undelivered:
+        """Deliver everything, end the run with ``status`` (``None``: leave it as it is), and
+        stop the background threads.
+
+        Args:
+            status: The run's end status, or ``None`` when another process ends it.
+            wait: Seconds to wait, at most, for a store that does not answer.
+
+        Returns:
+            What could not be delivered (empty when everything was).
+        """
+        deadline = time.monotonic() + wait
         try:
-            self.flush()
+            self._send(force=True)
+            self._wait_for_uploads(deadline)
+            while self._undelivered_count() and time.monotonic() < deadline:
+                time.sleep(min(RETRY_INTERVAL, max(0.0, deadline - time.monotonic())))
+                self._send(force=True)
+                self._wait_for_uploads(deadline)
+            if status is not None and not self._undelivered_count():
+                status = self._terminate(status)
         finally:
-            self._closed = True
-            self._wake.set()
-            thread = self._thread
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout=5.0)
-            if self._executor is not None:
-                self._executor.shutdown(wait=True)
+            self._stop_threads()
+        return self.take_undelivered(status)
+
+    def take_undelivered(self, status: str | None = None) -> Undelivered:
+        """Remove and return what has not been delivered (what a worker keeps in a spool
+        file when the store is away at the end of a node)."""
+        with self._upload_cond:
+            left = Undelivered(
+                self._metrics,
+                self._params,
+                self._tags,
+                [*self._held, *self._uploads],
+                status,
+                _first_line(self._outage_error) if self._outage_error else "",
+            )
+            self._metrics, self._params, self._tags = [], [], []
+            self._held, self._uploads = [], collections.deque()
+        return left
+
+    def _terminate(self, status: str) -> str | None:
+        """End the run; return the status when the store did not answer."""
+        try:
+            self.store.set_terminated(self.run_id, status, now_ms())
+        except Rejected as error:
+            self._on_error(error)
+        except Exception as error:
+            self._enter_outage(error)
+            return status
+        return None
+
+    def _undelivered_count(self) -> int:
+        with self._lock:
+            return len(self._metrics) + len(self._params) + len(self._tags) + len(self._held)
 
     def _pending(self, urgent: bool) -> None:
         if not self.asynchronous:
@@ -268,45 +372,131 @@ class RunLogger:
             if not self._closed:
                 self._send()
 
-    def _send(self) -> None:
+    def _send(self, force: bool = False) -> None:
+        """Send what is pending; during an outage, first check (at most every
+        :data:`RETRY_INTERVAL` seconds, or now when ``force``) that the store is back."""
         with self._send_lock:
+            if self.outage_since is not None:
+                if not force and time.monotonic() < self._next_try:
+                    return
+                if not self.store.is_up():
+                    self._next_try = time.monotonic() + RETRY_INTERVAL
+                    return
             with self._lock:
                 metrics, self._metrics = self._metrics, []
                 params, self._params = self._params, []
                 tags, self._tags = self._tags, []
-            if self.failed or not (metrics or params or tags):
-                return
-            self._guard(lambda client: self._send_batches(client, metrics, params, tags))
+            sent = self._send_batches(metrics, params, tags)
+            if sent is not None and self.outage_since is not None:
+                self._recover(sent)
 
     def _send_batches(
-        self,
-        client: Any,
-        metrics: list[MetricRow],
-        params: list[KeyValue],
-        tags: list[KeyValue],
-    ) -> None:
-        from mlflow.entities import Metric, Param, RunTag
+        self, metrics: list[MetricRow], params: list[KeyValue], tags: list[KeyValue]
+    ) -> int | None:
+        """Send in batches; return how many entities went, or ``None`` when the store stopped
+        answering (what was not sent is back in the buffer, before anything newer)."""
+        batches = list(split_batches(metrics, params, tags))
+        sent = 0
+        for index, batch in enumerate(batches):
+            try:
+                self.store.log_batch(self.run_id, batch.metrics, batch.params, batch.tags)
+            except Rejected as error:
+                self._on_error(error)
+            except Exception as error:
+                self._put_back(batches[index:])
+                self._enter_outage(error)
+                return None
+            sent += len(batch)
+        return sent
 
-        for batch in split_batches(metrics, params, tags):
-            client.log_batch(
-                self.run_id,
-                metrics=[Metric(k, v, ts, step) for k, v, ts, step in batch.metrics],
-                params=[Param(k, v) for k, v in batch.params],
-                tags=[RunTag(k, v) for k, v in batch.tags],
-                synchronous=True,
-            )
+    def _put_back(self, batches: list[Batch]) -> None:
+        with self._lock:
+            self._metrics = [row for b in batches for row in b.metrics] + self._metrics
+            self._params = [item for b in batches for item in b.params] + self._params
+            self._tags = [item for b in batches for item in b.tags] + self._tags
 
-    def _guard(self, action: Callable[[Any], None], fatal: bool = True) -> None:
-        """Run ``action(client)``; on failure report it, and after a failed send (``fatal``)
-        stop sending: the store is likely gone, and each further call would wait through
-        MLflow's retries. A failed upload (a file gone missing) stops nothing else."""
-        if self.failed:
+    def _enter_outage(self, error: BaseException) -> None:
+        self._next_try = time.monotonic() + RETRY_INTERVAL
+        if self.outage_since is None:
+            self._outage_error = error
+            self.outage_since = time.monotonic()
+            self._held_entities = 0
+            self._on_outage(error)
+
+    def _recover(self, sent: int) -> None:
+        """The store answers again: send the held uploads again, and say so."""
+        with self._upload_cond:
+            held, self._held = self._held, []
+            self.outage_since = None
+            self._outage_error = None
+        for upload in held:
+            if self.asynchronous:
+                self.upload(upload)
+            else:
+                self._run_upload(upload)
+        self._on_recovery(sent, len(held))
+
+    # -- uploads -----------------------------------------------------------------------------
+
+    def _upload_loop(self) -> None:
+        while True:
+            with self._upload_cond:
+                while not self._uploads and not self._closed:
+                    self._upload_cond.wait()
+                if self._closed:
+                    return  # what is left is reported undelivered
+                upload = self._uploads.popleft()
+            try:
+                self._run_upload(upload)
+            finally:
+                with self._upload_cond:
+                    self._uploads_busy -= 1
+                    self._upload_cond.notify_all()
+
+    def _run_upload(self, upload: Upload) -> None:
+        """Upload; hold it when the store does not answer (an upload that fails while the
+        store answers, e.g. a file gone missing, is reported and dropped)."""
+        # Checked first: an upload that meets a dead server inside MLflow's client would wait
+        # through its retries (minutes), where the check fails at once.
+        if self.outage_since is not None or not self.store.is_up():
+            with self._lock:
+                self._held.append(upload)
+            self._enter_outage(ConnectionError(f"no answer before uploading {upload.what}"))
             return
         try:
-            action(self.client)
+            upload.action(self.client)
         except Exception as error:
-            if fatal:
-                self.failed = True
-                with self._lock:
-                    self._metrics, self._params, self._tags = [], [], []
-            self._on_error(error)
+            if self.store.is_up():
+                self._on_error(error)
+                return
+            with self._lock:
+                self._held.append(upload)
+            self._enter_outage(error)
+
+    def _wait_for_uploads(self, deadline: float | None) -> None:
+        """Wait until the upload thread is idle; with a ``deadline``, give up at it when the
+        store does not answer (an upload inside MLflow's own retries can take minutes)."""
+        while True:
+            with self._upload_cond:
+                if self._uploads_busy:
+                    self._upload_cond.wait(RETRY_INTERVAL)
+                if not self._uploads_busy:
+                    return
+            # Probed outside the lock: the hot path takes it.
+            expired = deadline is not None and time.monotonic() >= deadline
+            if expired and (self.outage_since is not None or not self.store.is_up()):
+                return
+
+    def _stop_threads(self) -> None:
+        with self._upload_cond:
+            self._closed = True
+            self._upload_cond.notify_all()
+        self._wake.set()
+        for thread in (self._thread, self._upload_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=5.0)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
