@@ -304,7 +304,10 @@ class FileDataset(AbstractDataset):
         self._fs_args = fs_options
         self._credentials = _mapping_arg("credentials", credentials)
         self._secrets = secret_strings(self._credentials)
-        self._versioned = bool(versioned) or version is not None
+        if not isinstance(versioned, bool):
+            # From YAML: `versioned: [x]` or `versioned: "no"` must not quietly mean true.
+            raise DatasetError(f"'versioned' must be true or false, got {type(versioned).__name__}")
+        self._versioned = versioned or version is not None
         if version is not None and not isinstance(version, Version):
             raise DatasetError(f"'version' must be a Version, got {type(version).__name__}")
         given = version or Version()
