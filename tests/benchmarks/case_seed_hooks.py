@@ -93,8 +93,8 @@ class Job:
     kind: str  # "none", "seed" or "plugin"
 
     def label(self) -> str:
-        """For progress lines."""
-        return f"{self.hook} {self.kind}"
+        """For progress lines and errors."""
+        return f"{self.tool}: {self.hook} {self.kind}"
 
 
 def _port_free(port: int) -> bool:
@@ -164,10 +164,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             project = projects[job.tool]["none" if job.kind == "plugin" else job.hook]
             return _run_once(job.tool, project, env)
 
+        # Discarded runs: bytecode compiled, files cached, MLflow experiments created. A quick
+        # run warms up the baselines only (the tools' and libraries' bytecode).
         warmed = not args.quick
-        if warmed:  # discarded: bytecode, file cache, MLflow experiments created
-            for job in jobs:
-                run_job(job, job.tool)
+        for job in jobs if warmed else [job for job in jobs if job.kind == "none"]:
+            run_job(job, job.tool)
         samples = alternate(jobs, ("any",), lambda _: repeats, run_job, lambda job, _: job.label())
         bad_lines = None if daemon is None else daemon.bad_lines_seen()
         mlflow_status = _mlflow_statuses(server.uri)
@@ -222,7 +223,7 @@ def _report(
     for job in jobs:
         sample = samples[job, "any"]
         checked += len(sample.results)
-        failures.extend(f"seed-hooks {job.tool} {job.label()}: {e}" for e in sample.errors)
+        failures.extend(f"seed-hooks {job.label()}: {e}" for e in sample.errors)
         digests |= sample.digests()
         seconds = sample.median()
         millis[job] = None if seconds is None else seconds * 1e3
@@ -293,7 +294,11 @@ def _report(
             "1.7 with `KeyError: 'session_id'`, so the Kedro project's copy reads `run_id`. "
             "hookline passes both keys, and runs the seed with only its import lines changed.",
             f"Each figure: the median of {repeats} runs, jobs interleaved"
-            + (", after one discarded run of each" if warmed else " (no discarded run: --quick)")
+            + (
+                ", after one discarded run of each"
+                if warmed
+                else ", after one discarded run of the baselines only (--quick)"
+            )
             + ". The seed's memory hook samples for 0.1 s before and after every "
             "dataset load (memory_profiler's interval), which is most of its cost.",
         ]
