@@ -65,9 +65,9 @@ def heavy_import_seconds(importtime_log: str) -> float:
     for line in importtime_log.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _, cumulative, name = line[len("import time:") :].split("|", 2)
+        _, cumulative_us, name = line[len("import time:") :].split("|", 2)
         level = (len(name) - len(name.lstrip(" ")) - 1) // 2
-        rows.append((level, name.strip(), int(cumulative)))
+        rows.append((level, name.strip(), int(cumulative_us)))
     total_us = 0
     ancestors: list[str] = []
     for level, module, cumulative in reversed(rows):  # parents before their children

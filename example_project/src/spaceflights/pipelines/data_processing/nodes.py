@@ -40,4 +40,5 @@ def create_model_input_table(
     """One row per shuttle with its company and reviews; rows with missing values dropped."""
     table = shuttles.merge(reviews, left_on="id", right_on="shuttle_id")
     table = table.merge(companies, left_on="company_id", right_on="id", suffixes=("", "_company"))
-    return table.dropna().reset_index(drop=True)
+    complete: pd.DataFrame = table.dropna().reset_index(drop=True)
+    return complete
