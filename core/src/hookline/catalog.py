@@ -25,7 +25,7 @@ from hookline.datasets import (
     resolve_dataset_type,
 )
 from hookline.datasets.base import redact, redact_url, secret_strings, split_protocol
-from hookline.errors import DatasetError, did_you_mean
+from hookline.errors import DatasetError, RemoteTraceback, did_you_mean
 
 __all__ = ["DataCatalog"]
 
@@ -42,6 +42,8 @@ class DataCatalog:
 
     def __init__(self, datasets: Mapping[str, AbstractDataset] | None = None) -> None:
         self._datasets: dict[str, AbstractDataset] = {}
+        # Every string of credentials.yml (from_config), hidden from the errors of a run.
+        self._secrets: builtins.list[str] = []
         for name, dataset in (datasets or {}).items():
             self.add(name, dataset)
 
@@ -113,7 +115,9 @@ class DataCatalog:
             source=source,
             credentials_source=credentials_source,
         )
-        return cls({name: builder.build(name, entry) for name, entry in entries.items()})
+        built = cls({name: builder.build(name, entry) for name, entry in entries.items()})
+        built._secrets = secret_strings(credentials)
+        return built
 
     def add(self, name: str, dataset: AbstractDataset, replace: bool = False) -> None:
         """Register ``dataset`` as ``name``; an existing name needs ``replace=True``."""
@@ -157,7 +161,22 @@ class DataCatalog:
         """A new catalog holding the same dataset objects (adding to it leaves this one as is)."""
         copied = DataCatalog()
         copied._datasets = dict(self._datasets)
+        copied._secrets = self._secrets
         return copied
+
+    def redact_error(self, error: BaseException) -> None:
+        """Hide every value of ``credentials.yml`` in ``error``'s message (and in the traceback
+        text of a worker process) with ``***``, in place: a node's error may quote a
+        connection string, and the log line, the run's error message and the error hooks
+        all show this one exception."""
+        if not self._secrets:
+            return
+        error.args = tuple(
+            redact(arg, self._secrets) if isinstance(arg, str) else arg for arg in error.args
+        )
+        cause = error.__cause__
+        if isinstance(cause, RemoteTraceback):
+            cause.text = redact(cause.text, self._secrets)
 
     # -- the hot path ------------------------------------------------------------------------
 
