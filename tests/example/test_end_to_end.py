@@ -353,3 +353,28 @@ def test_running_again_gives_the_same_results(example: Example, first_run: Outco
     assert tree_digest(example.project / "gx") == tree_digest(EXAMPLE / "gx")
     # Each run keeps its own model version.
     assert len(list((example.project / "data/06_models/regressor.pickle").iterdir())) == 2
+
+
+def test_the_embedded_defaults_need_no_server(example: Example, tmp_path: Path) -> None:
+    """What `nox -s example` does: no tracking server, no StatsD daemon, nothing set in the
+    environment. MLflow tracks into mlflow.db in the project, StatsD warns once and the run
+    goes on, the validation results land in the project's context."""
+    from mlflow import MlflowClient
+
+    project = copy_example(tmp_path / "spaceflights")
+    env = clean_environ()
+    python, hookline = str(example.bin / "python"), str(example.bin / "hookline")
+    subprocess.run([python, "-m", "spaceflights.data_generator"], cwd=project, env=env, check=True)
+    done = subprocess.run(
+        [hookline, "run"], cwd=project, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-6000:]
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    assert experiment is not None
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.status == "FINISHED"
+    assert "r2_score" in run.data.metrics
+    assert done.stdout.count("hookline-statsd stopped sending metrics") <= 1
+    assert validation_results(project, run.data.tags["hookline.session_id"])
