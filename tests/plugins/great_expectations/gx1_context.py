@@ -3,15 +3,19 @@
 Suites ``companies`` and ``preprocessed_companies``; checkpoints ``companies_checkpoint`` and
 ``preprocessed_companies_checkpoint``, each with one validation definition over a dataframe
 asset of the data source ``checkpoint_frames`` (so ``batch_parameters={"dataframe": df}``
-selects the data), and no actions.
+selects the data), and no actions; :func:`add_checkpoint_with_actions` adds one with actions.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any, Literal
 
 import great_expectations as gx
 from great_expectations import expectations as gxe
+from great_expectations.checkpoint import CheckpointResult, UpdateDataDocsAction
+from great_expectations.checkpoint.actions import ActionContext, ValidationAction
 
 #: Suite name -> its expectations.
 SUITES = {
@@ -49,3 +53,47 @@ def build_gx1_context(project: Path) -> Path:
         )
         context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=[definition]))
     return Path(context.root_directory)
+
+
+class RecordAction(ValidationAction):
+    """A checkpoint action that appends, to the file ``path``, one JSON line per run: the run
+    name, the success and the number of results it was given (registered with Great
+    Expectations by defining it, as a user's custom action is)."""
+
+    type: Literal["hookline_test_record"] = "hookline_test_record"
+    path: str
+
+    def run(
+        self, checkpoint_result: CheckpointResult, action_context: ActionContext | None = None
+    ) -> dict[str, Any]:
+        """Append the line."""
+        line = {
+            "run_name": checkpoint_result.run_id.run_name,
+            "success": checkpoint_result.success,
+            "results": len(checkpoint_result.run_results),
+        }
+        with Path(self.path).open("a") as record:
+            record.write(json.dumps(line) + "\n")
+        return {}
+
+
+def add_checkpoint_with_actions(project: Path, name: str, record: Path) -> None:
+    """Add checkpoint ``name`` to the project's context: the ``companies`` suite over a new
+    dataframe asset, with an ``UpdateDataDocsAction`` and a :class:`RecordAction` writing to
+    ``record``."""
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    source = context.data_sources.get("checkpoint_frames")
+    batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=context.suites.get("companies"))
+    )
+    context.checkpoints.add(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            actions=[
+                RecordAction(name="record", path=str(record)),
+                UpdateDataDocsAction(name="update_data_docs"),
+            ],
+        )
+    )

@@ -547,16 +547,19 @@ def test_without_configuration_great_expectations_is_never_imported(
     assert done.stdout.strip() == "False"
 
 
-def test_without_the_fast_path_validation_definitions_run_themselves(
-    ge_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("style", ["suite", "checkpoint"])
+def test_without_the_fast_path_the_public_run_methods_run(
+    style: str, ge_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A GX 1.x release without great_expectations.validator.v1_validator: the plugin falls
-    # back to ValidationDefinition.run, with the same findings and stored results.
-    from hookline_great_expectations.engines import gx1
+    # back to ValidationDefinition.run and Checkpoint.run, with the same findings and stored
+    # results.
+    from hookline_great_expectations.engines import gx1_runs
 
-    monkeypatch.setattr(gx1, "Validator", None)
+    monkeypatch.setattr(gx1_runs, "Validator", None)
+    target = "companies" if style == "suite" else "companies_checkpoint"
     project = ge_project(
-        ge_config({"companies": {"suite": "companies", "when": "input"}}, policy="warn"),
+        ge_config({"companies": {style: target, "when": "input"}}, policy="warn"),
         rows=BAD_ROWS,
         build_context=build_gx1_context,
     )

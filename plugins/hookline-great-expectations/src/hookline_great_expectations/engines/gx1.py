@@ -7,36 +7,28 @@
   validates the in-memory DataFrame against the suite and stores the result in the context's
   validation results store, as ``ValidationDefinition.run(batch_parameters=..., run_id=...)``
   does.
-- Checkpoint style (``checkpoint: NAME``): ``Checkpoint.run(batch_parameters={"dataframe":
-  df}, run_id=RunIdentifier(run_name=<session id>))``. Every validation definition of such a
+- Checkpoint style (``checkpoint: NAME``): what ``Checkpoint.run(batch_parameters={"dataframe":
+  df}, run_id=RunIdentifier(run_name=<session id>))`` does. Every validation definition of such a
   checkpoint must validate a dataframe asset, so that the DataFrame is what it validates.
+
+Both run through :mod:`.gx1_runs` (the same work without the per-call freshness checks) when the
+installed release has what it needs, else through the public ``run`` methods.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import great_expectations as gx
-from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.data_context.types.resource_identifiers import (
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
 from great_expectations.exceptions.exceptions import DataContextError
 
 from hookline.errors import ConfigError
 from hookline_great_expectations.config import DatasetRule, GreatExpectationsConfig
-from hookline_great_expectations.engines import missing_error, wanted
+from hookline_great_expectations.engines import gx1_runs, missing_error, wanted
 from hookline_great_expectations.results import Findings, summarize
-
-try:
-    from great_expectations.validator.v1_validator import Validator
-except ImportError:  # a 1.x release that moved it: ValidationDefinition.run does the same
-    Validator = None  # type: ignore[misc,assignment]
 
 __all__ = ["Gx1Engine", "open_prepared", "prepare"]
 
@@ -75,57 +67,39 @@ class Gx1Engine:
         self._definitions = dict(validation_definitions)
         self._checkpoints = dict(checkpoints)
         self._store = context.validation_results_store
+        self._prepared = {
+            name: gx1_runs.PreparedCheckpoint(checkpoint, self._store, config.data_docs)
+            for name, checkpoint in self._checkpoints.items()
+            if gx1_runs.runs_available(checkpoint)
+        }
+        self._fast_definitions = gx1_runs.runs_available()
         if not config.progress_bars:
             # In memory only: nothing saves the variables after this point.
             context.variables.progress_bars = ProgressBarsConfig(globally=False)
 
     def validate(self, rule: DatasetRule, data: Any, run_name: str) -> Findings:
         """Validate ``data`` against the rule's suite or checkpoint, storing the results."""
-        run_id = RunIdentifier(
-            run_name=run_name, run_time=datetime.datetime.now(datetime.timezone.utc)
-        )
+        run_id = gx1_runs.new_run_id(run_name)
         batch_parameters = {"dataframe": data}
         samples = self._config.unexpected_samples
         if rule.checkpoint is not None:
+            prepared = self._prepared.get(rule.checkpoint)
+            if prepared is not None:
+                return summarize(prepared.run(batch_parameters, run_id), samples)
             result = self._checkpoints[rule.checkpoint].run(
                 batch_parameters=batch_parameters, run_id=run_id
             )
             return summarize(result.run_results.values(), samples)
         definition = self._definitions[rule.dataset]
-        if Validator is None:
-            return summarize(
-                [definition.run(batch_parameters=batch_parameters, run_id=run_id)], samples
+        if self._fast_definitions:
+            _, result = gx1_runs.run_definition(
+                definition, batch_parameters, run_id, self._store, RESULT_FORMAT
             )
-        return summarize([self._run_definition(definition, batch_parameters, run_id)], samples)
-
-    def _run_definition(
-        self, definition: Any, batch_parameters: dict[str, Any], run_id: Any
-    ) -> Any:
-        """What ``ValidationDefinition.run`` does, minus its freshness check: that check reads
-        the suite, the data source and the definition back from the stores on every call,
-        and they were checked (and made) at start-up."""
-        validator = Validator(
-            batch_definition=definition.batch_definition,
-            batch_parameters=batch_parameters,
-            result_format=RESULT_FORMAT,
-        )
-        results = validator.validate_expectation_suite(definition.suite, None)
-        results.meta["validation_id"] = definition.id
-        results.meta["checkpoint_id"] = None
-        results.meta["run_id"] = run_id
-        results.meta["validation_time"] = run_id.run_time
-        results.meta["batch_parameters"] = {"dataframe": "<DATAFRAME>"}
-        suite_identifier = ExpectationSuiteIdentifier(name=definition.suite.name)
-        self._store.store_validation_results(
-            suite_validation_result=results,
-            suite_validation_result_identifier=ValidationResultIdentifier(
-                expectation_suite_identifier=suite_identifier,
-                run_id=run_id,
-                batch_identifier=validator.active_batch_id,
-            ),
-            expectation_suite_identifier=suite_identifier,
-        )
-        return results
+        else:
+            result = definition.run(
+                batch_parameters=batch_parameters, run_id=run_id, result_format=RESULT_FORMAT
+            )
+        return summarize([result], samples)
 
     def build_data_docs(self) -> list[str]:
         """Build every Data Docs site of the context; return their index pages' URLs."""
