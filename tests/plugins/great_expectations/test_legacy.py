@@ -184,3 +184,37 @@ def test_missing_suites_and_checkpoints_fail_before_any_node(ge_project: Project
         "Checkpoints in that context: companies_checkpoint, preprocessed_companies_checkpoint, "
         "raw_companies_dataset_checkpoint."
     )
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "great_expectations.yml",
+        "expectations/companies.json",
+        "checkpoints/preprocessed_companies_checkpoint.yml",
+    ],
+)
+def test_a_damaged_context_file_is_named_before_any_node(
+    relative: str, ge_project: ProjectFactory
+) -> None:
+    project = ge_project(
+        ge_config(
+            {
+                "companies": {"suite": "companies"},
+                "preprocessed_companies": {"checkpoint": "preprocessed_companies_checkpoint"},
+            }
+        ),
+        build_context=build_legacy_context,
+    )
+    damaged = project / "great_expectations" / relative
+    text = damaged.read_text()
+    # Cut in the middle of a structure: no longer valid JSON, nor YAML.
+    damaged.write_text(text[: len(text) // 2] + "\n  - [unclosed: {\n")
+
+    error = start_up_error(project)
+
+    listed = str(error).split("damaged file(s): ", 1)[1].split(". Fix or restore them")[0]
+    assert listed.startswith(f"{damaged} (")
+    assert listed.count(str(project)) == 1
+    assert "cannot be read" in str(error)
+    assert ran(project) == set()

@@ -75,11 +75,21 @@ def prepare_engine(config: GreatExpectationsConfig, root: Path) -> Engine:
     Raises:
         ConfigError: No context at ``root``, or suites or checkpoints that do not exist
             (naming what is missing and what exists), or a context whose objects cannot be
-            used for in-memory data.
+            used for in-memory data, or one Great Expectations cannot open or read (naming
+            its damaged files).
     """
     check_root(config, root)
     module = _engine_module(installed_version())
-    engine: Engine = module.prepare(config, root)
+    try:
+        engine: Engine = module.prepare(config, root)
+    except ConfigError:
+        raise
+    except Exception as error:
+        # A damaged file of the context: Great Expectations' parser message often does not
+        # say which file, and the run must stop here, before the first node, naming it.
+        from hookline_great_expectations.engines.context_files import unreadable_context_error
+
+        raise unreadable_context_error(config, root, error) from error
     return engine
 
 

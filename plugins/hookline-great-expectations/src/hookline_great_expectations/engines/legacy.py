@@ -189,9 +189,12 @@ def _prepare_v2(context: Any, config: GreatExpectationsConfig, root: Path) -> No
 
 
 def _batch_identifiers(context: Any, checkpoint_name: str) -> list[str]:
-    """The batch identifier names the checkpoint's runtime data connector declares."""
+    """The batch identifier names the checkpoint's runtime data connector declares.
+
+    Reading the checkpoint here also makes a damaged checkpoint file an error at start-up.
+    """
+    config = context.get_checkpoint(checkpoint_name).config
     try:
-        config = context.get_checkpoint(checkpoint_name).config
         requests = [config.batch_request or {}]
         requests.extend(v.get("batch_request") or {} for v in config.validations or [])
         datasources = {entry["name"]: entry for entry in context.list_datasources()}
