@@ -36,7 +36,7 @@ try:
 except ImportError:  # a 1.x release that moved it: the public run methods do the same
     Validator = None  # type: ignore[misc,assignment,unused-ignore]
 
-__all__ = ["PreparedCheckpoint", "run_definition", "runs_available"]
+__all__ = ["PreparedCheckpoint", "new_run_id", "run_definition", "runs_available"]
 
 #: What a stored result shows in place of the DataFrame (as GX's own runs write it).
 DATAFRAME_PLACEHOLDER = "<DATAFRAME>"
