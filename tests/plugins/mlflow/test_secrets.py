@@ -5,6 +5,7 @@ artifacts and logged models."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +65,24 @@ def everything_in(project: TrackedProject, run: Any, tmp_path: Path) -> str:
     return "\n".join(parts)
 
 
-def test_no_secret_reaches_the_run(tracked_project: TrackedProjectFactory, tmp_path: Path) -> None:
+def test_no_secret_reaches_the_run(
+    tracked_project: TrackedProjectFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     project = tracked_project(
         registry=PIPELINE,
         parameters=PARAMETERS,
         catalog="",
         credentials=CREDENTIALS,
     )
-    with pytest.raises(RunFailed) as failure:
+    with pytest.raises(RunFailed) as failure, caplog.at_level(logging.DEBUG):
         project.run(extra_params={"auth.token": RUNTIME_SECRET, "x": 3})
     # The node's own error does hold the credential: hookline passes it on, MLflow must not.
     assert CREDENTIAL in str(failure.value.error)
 
     run = project.only_run()
     text = everything_in(project, run, tmp_path)
+    # The plugin's own log lines too (the core reports the node's error as it is).
+    text += "\n".join(r.getMessage() for r in caplog.records if r.name == "hookline_mlflow")
     for canary in CANARIES:
         assert canary not in text
     # The secrets were seen and hidden, not lost: their keys are there.

@@ -4,6 +4,7 @@ compared with what the pipeline produced."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,13 @@ import pytest
 
 from hookline import __version__ as hookline_version
 
-from .conftest import SMALL_CATALOG, SMALL_PIPELINE, TrackedProjectFactory, tags_of
+from .conftest import (
+    MODEL_CATALOG,
+    SMALL_CATALOG,
+    SMALL_PIPELINE,
+    TrackedProjectFactory,
+    tags_of,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -98,6 +105,63 @@ def test_the_model_is_logged_with_its_flavor_signature_and_input_example(
     example = mlflow.models.Model.load(local).load_input_example(local)
     assert list(example.columns) == ["area", "rooms"]
     assert len(example) == 5
+
+
+def test_registered_model_name_registers_a_version_per_run(
+    tracked_project: TrackedProjectFactory,
+    mlflow_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mlflow
+    import pandas as pd
+
+    name = f"regressor-{uuid.uuid4().hex[:8]}"
+    catalog = MODEL_CATALOG.replace(
+        "metadata: {mlflow: {log_as: model}}",
+        f"metadata: {{mlflow: {{log_as: model, registered_model_name: {name}}}}}",
+    )
+    assert name in catalog
+    project = tracked_project(catalog=catalog)
+    project.run()
+    project.run()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.uri)
+
+    first, second = sorted(project.runs(), key=lambda r: r.info.start_time)
+    versions = sorted(
+        project.client.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version)
+    )
+    expected = [
+        (str(number), run.info.run_id, f"models:/{project.models(run.info.run_id)[0].model_id}")
+        for number, run in ((1, first), (2, second))
+    ]
+    assert [(v.version, v.run_id, v.source) for v in versions] == expected
+    assert project.client.get_registered_model(name).name == name
+    # The registered version is the pipeline's model: it loads and predicts as trained.
+    loaded = mlflow.sklearn.load_model(f"models:/{name}/2")
+    frame = pd.DataFrame({"area": [1.0, 0.0], "rooms": [0.0, 1.0]})
+    assert loaded.predict(frame) == pytest.approx([3.0, -2.0], abs=0.1)
+
+
+def test_registered_model_name_works_with_a_local_store(
+    tracked_project: TrackedProjectFactory, tmp_path: Path
+) -> None:
+    from mlflow import MlflowClient
+
+    # No MLFLOW_TRACKING_URI: the local registry must not look the model up anywhere else.
+    uri = f"sqlite:///{(tmp_path / 'local.db').as_posix()}"
+    catalog = MODEL_CATALOG.replace(
+        "metadata: {mlflow: {log_as: model}}",
+        "metadata: {mlflow: {log_as: model, registered_model_name: local_regressor}}",
+    )
+    project = tracked_project(catalog=catalog, tracking_uri=uri)
+    project.run()
+
+    client = MlflowClient(uri)
+    (run,) = client.search_runs([client.get_experiment_by_name(project.experiment).experiment_id])
+    (version,) = client.search_model_versions("name='local_regressor'")
+    assert (str(version.version), version.run_id) == ("1", run.info.run_id)
+    (model,) = client.search_logged_models([run.info.experiment_id])
+    assert version.source == model.artifact_location
 
 
 def test_metric_datasets_take_a_key_a_step_and_mlflow_yml_declarations(

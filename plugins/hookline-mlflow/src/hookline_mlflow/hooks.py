@@ -62,7 +62,7 @@ from hookline_mlflow.config import (
     resolve_tracking_uri,
     secret_strings,
 )
-from hookline_mlflow.store import make_store, probe
+from hookline_mlflow.store import is_http, make_store, probe
 from hookline_mlflow.tracking import RunLogger, Undelivered, Upload, import_mlflow, make_client
 
 if TYPE_CHECKING:
@@ -847,6 +847,7 @@ class MlflowHooks:
                 options=spec.options,
                 example=example,
                 tags=tags,
+                server=is_http(run.tracking_uri),
             )
 
         run.logger.upload(Upload(f"model {model_name}", upload))

@@ -142,8 +142,11 @@ def log_model(
     options: Mapping[str, Any],
     example: Any,
     tags: Mapping[str, str],
+    server: bool = True,
 ) -> str:
-    """Log ``model`` as a LoggedModel whose source is ``run_id``; return its id.
+    """Log ``model`` as a LoggedModel whose source is ``run_id``; return its id. With
+    ``registered_model_name`` in ``options``, register it as a new version of that model
+    (``server``: the store is a tracking server, else a local one).
 
     Raises:
         ModelLoggingError: If no flavor is found or its MLflow module is missing.
@@ -196,18 +199,20 @@ def log_model(
         raise
     registered = options.get("registered_model_name")
     if registered:
-        _register(client, registered, logged, run_id)
+        _register(client, registered, logged, run_id, server)
     return str(logged.model_id)
 
 
-def _register(client: Any, name: str, logged: Any, run_id: str) -> None:
+def _register(client: Any, name: str, logged: Any, run_id: str, server: bool) -> None:
     from mlflow.exceptions import MlflowException
 
+    # A server finds a `models:/<id>` source in its own store; a local registry would look it
+    # up in the process's global tracking URI (not necessarily this store) and fail, so it is
+    # given the model's files instead.
+    source = logged.model_uri if server else logged.artifact_location
     try:
         client.create_registered_model(name)
     except MlflowException as error:
         if getattr(error, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
             raise
-    client.create_model_version(
-        name, source=logged.model_uri, run_id=run_id, model_id=logged.model_id
-    )
+    client.create_model_version(name, source=source, run_id=run_id, model_id=logged.model_id)

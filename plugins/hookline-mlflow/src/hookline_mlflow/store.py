@@ -80,11 +80,13 @@ def make_store(uri: str, client_factory: Callable[[], Any]) -> Store:
 
 def probe(uri: str, timeout: float = PROBE_TIMEOUT) -> None:
     """Return if the server at ``uri`` answers ``/health`` (any HTTP answer, even an error,
-    means it is there).
+    means it is there), or at once if ``uri`` is not a server's.
 
     Raises:
         ConnectionError: If nothing answers within ``timeout`` seconds.
     """
+    if not is_http(uri):
+        return
     from urllib import error as url_error
     from urllib import request as url_request
 
