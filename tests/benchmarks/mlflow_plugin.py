@@ -112,7 +112,7 @@ def time_run(
     result = runner.run(pipe, catalog, manager, session_id, QuietReporter(), run_params)
     nodes_ended = time.perf_counter()
     hook.after_pipeline_run(
-        run_params=run_params, run_result=result, pipeline=pipe, catalog=catalog
+        run_params=run_params, run_result=result, pipeline=pipe, catalog=catalog, measurements=()
     )
     ended = time.perf_counter()
     return nodes_started - started, nodes_ended - nodes_started, ended - nodes_ended
