@@ -373,16 +373,22 @@ class HookManager(pluggy.PluginManager):
         """Call every implementation of the error hook ``hook_name``, in firing order, each on
         its own: one that raises is logged (naming its hook, class and source) and the others
         still run, so that a broken plugin cannot keep another from ending its work (an MLflow
-        run left open). Ctrl-C is not caught."""
+        run left open). Ctrl-C stops the implementation it interrupts (a hung one); the others
+        still run, then the ``KeyboardInterrupt`` is raised; a second Ctrl-C stops them all."""
         caller = getattr(self.hook, hook_name)
         impls = caller.get_hookimpls()
         if any(impl.hookwrapper or impl.wrapper for impl in impls):
             # Only pluggy can run wrappers around the others.
             caller(**kwargs)
             return
+        interrupted: KeyboardInterrupt | None = None
         for impl in reversed(impls):  # pluggy calls the list back to front
             try:
                 impl.function(*(kwargs[arg] for arg in impl.argnames))
+            except KeyboardInterrupt as interrupt:
+                if interrupted is not None:
+                    raise
+                interrupted = interrupt
             except Exception as error:
                 logger.error(
                     "The %s hook of %s (from %s) failed, and the other %s hooks still ran: %s: %s",
@@ -394,6 +400,8 @@ class HookManager(pluggy.PluginManager):
                     error,
                     exc_info=error,
                 )
+        if interrupted is not None:
+            raise interrupted
 
     def _unique_name(self, base: str) -> str:
         name, counter = base, 1
