@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -102,10 +103,20 @@ def error_line(stderr: str) -> str:
     return lines[-1]
 
 
-def fresh_faulty_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the next load of hookline-brokenplugin import it again: it reads
-    ``HOOKLINE_BROKENPLUGIN_FAULT`` when it is imported."""
-    monkeypatch.delitem(sys.modules, "hookline_brokenplugin.hooks", raising=False)
+#: The module the plugin's entry point imports; it reads ``HOOKLINE_BROKENPLUGIN_FAULT`` when
+#: it is imported, so it must be imported afresh for each fault.
+FAULTY_MODULE = "hookline_brokenplugin.hooks"
+
+
+@pytest.fixture
+def fresh_faulty_plugin() -> Iterator[None]:
+    """Import hookline-brokenplugin afresh in this test, and forget it afterwards: a faulty
+    module left in ``sys.modules`` would break every later test of this process that loads
+    entry-point plugins (there the plugin must fail to import, as it does when its variable
+    is unset)."""
+    sys.modules.pop(FAULTY_MODULE, None)
+    yield
+    sys.modules.pop(FAULTY_MODULE, None)
 
 
 def mlflow_fires_first(hook: str, hooks_listing: str) -> bool:
@@ -117,6 +128,7 @@ def mlflow_fires_first(hook: str, hooks_listing: str) -> bool:
     return classes.index("MlflowHooks") < classes.index("FaultyHooks")
 
 
+@pytest.mark.usefixtures("fresh_faulty_plugin")
 @pytest.mark.parametrize("hook", spec_names())
 def test_a_hook_that_raises_is_named_and_every_error_hook_still_runs(
     project: Path,
@@ -127,7 +139,6 @@ def test_a_hook_that_raises_is_named_and_every_error_hook_still_runs(
     hook: str,
 ) -> None:
     monkeypatch.setenv("HOOKLINE_BROKENPLUGIN_FAULT", f"raise:{hook}")
-    fresh_faulty_plugin(monkeypatch)
 
     done = invoke_hookline(project, *run_args(hook))
 

@@ -26,6 +26,7 @@ __all__ = [
     "describe_origin",
     "mapping",
     "number",
+    "project_config_loader",
     "read_section",
     "text",
     "whole",
@@ -44,6 +45,23 @@ def read_section(config_loader: Any, key: str) -> tuple[Mapping[str, Any], str] 
     if not raw:
         return None
     return raw, describe_origin(config_loader, key, raw)
+
+
+def project_config_loader(project: Path | None, env: str | None) -> tuple[Any, Path]:
+    """The config loader of the project at or above ``project`` (default: the working
+    folder), with ``env`` laid over base and local, and the project's folder: what a plugin's
+    own command (``hookline mlflow ui``) reads the plugin's file through.
+
+    Raises:
+        HooklineError: If no project is found there, or its settings or configuration are bad.
+    """
+    # Imported here: a plugin imports this module when it loads, and most runs never call this.
+    from hookline.config import ConfigLoader
+    from hookline.project import find_project, load_settings
+
+    metadata = find_project(project)
+    conf_source = metadata.project_path / load_settings(metadata).conf_source
+    return ConfigLoader(conf_source, env=env), metadata.project_path
 
 
 def describe_origin(config_loader: Any, key: str, raw: Mapping[str, Any]) -> str:

@@ -123,8 +123,14 @@ datasets:
             "'flavor' must name an MLflow flavor",
         ),
         ("secret_keys: pin\n", "key 'secret_keys' must be a list of words"),
-        ("wait_for_server: soon\n", "key 'wait_for_server' must be a number of seconds"),
-        ("wait_for_server: -1\n", "key 'wait_for_server' must be a number of seconds"),
+        (
+            "wait_for_server: soon\n",
+            "key 'wait_for_server' is in seconds and must be a number at least 0",
+        ),
+        (
+            "wait_for_server: -1\n",
+            "key 'wait_for_server' is in seconds and must be a number at least 0",
+        ),
         ("spool_dir: ''\n", "key 'spool_dir' must be a non-empty string"),
     ],
 )

@@ -21,8 +21,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from hookline_mlflow.config import MlflowConfig
 
 #: The interface the UI listens on: this machine only.
 HOST = "127.0.0.1"
@@ -47,19 +51,9 @@ def mlflow_command() -> None:
 )
 def ui(project: Path | None, env: str | None, port: int) -> None:
     """Open the MLflow UI on the project's tracking store, on 127.0.0.1."""
-    from hookline.config import ConfigLoader
-    from hookline.errors import HooklineError
-    from hookline.project import find_project, load_settings
-    from hookline_mlflow.config import load_config, resolve_tracking_uri
+    from hookline_mlflow.config import resolve_tracking_uri
 
-    try:
-        metadata = find_project(project)
-        settings = load_settings(metadata)
-        loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
-        uri = resolve_tracking_uri(load_config(loader), metadata.project_path)
-    except HooklineError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+    uri = resolve_tracking_uri(*_project_config(project, env))
     if uri.startswith(("http://", "https://")):
         click.echo(f"MLflow UI: {uri} (the tracking server's own UI)")
         return
@@ -168,18 +162,23 @@ def replay(
 
 def _project_spool(project: Path | None, env: str | None) -> list[Path]:
     """The spool files of the project's ``spool_dir``."""
-    from hookline.config import ConfigLoader
-    from hookline.errors import HooklineError
-    from hookline.project import find_project, load_settings
     from hookline_mlflow import spool
-    from hookline_mlflow.config import load_config, resolve_spool_dir
+    from hookline_mlflow.config import resolve_spool_dir
+
+    config, project_path = _project_config(project, env)
+    return spool.files_of(resolve_spool_dir(config, project_path))
+
+
+def _project_config(project: Path | None, env: str | None) -> tuple[MlflowConfig, Path]:
+    """The project's validated ``mlflow.yml`` and the project's folder; on a bad project or
+    configuration, the error is printed and the command exits with code 2."""
+    from hookline.errors import HooklineError
+    from hookline.plugin_config import project_config_loader
+    from hookline_mlflow.config import load_config
 
     try:
-        metadata = find_project(project)
-        settings = load_settings(metadata)
-        loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
-        folder = resolve_spool_dir(load_config(loader), metadata.project_path)
+        loader, project_path = project_config_loader(project, env)
+        return load_config(loader), project_path
     except HooklineError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
-    return spool.files_of(folder)

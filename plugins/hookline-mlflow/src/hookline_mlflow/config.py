@@ -52,7 +52,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hookline import plugin_config
 from hookline.errors import ConfigError, did_you_mean
+from hookline.plugin_config import boolean, choice, mapping, text
 
 #: The name of the configuration: files ``conf/<env>/mlflow*.yml`` are read.
 CONFIG_KEY = "mlflow"
@@ -228,6 +230,9 @@ class MlflowConfig:
 #: The settings of a project with no ``mlflow.yml``.
 DEFAULT = MlflowConfig()
 
+#: What error messages call this configuration.
+WHAT = "the mlflow configuration"
+
 
 def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
     """Validate the merged contents of ``mlflow.yml`` and return the settings.
@@ -239,13 +244,8 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
     Raises:
         ConfigError: Naming ``where``, the key and, for an unknown key, the allowed keys.
     """
-    unknown = [str(key) for key in raw if key not in ALLOWED_KEYS]
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key '{unknown[0]}' in the mlflow configuration."
-            f"{did_you_mean(unknown[0], ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}."
-        )
-    tracking_uri = _optional_text(raw, "tracking_uri", where)
+    plugin_config.check_keys(raw, ALLOWED_KEYS, where, WHAT)
+    tracking_uri = text(raw, "tracking_uri", where)
     if tracking_uri is not None and _URL_USERINFO.match(tracking_uri):
         raise ConfigError(
             f"{where}: key 'tracking_uri' holds a user name or password (user:password@host). "
@@ -253,28 +253,36 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
             "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) in the environment, or name "
             "an entry of credentials.yml with 'credentials:'."
         )
-    run_name = _optional_text(raw, "run_name", where) or DEFAULT.run_name
+    run_name = text(raw, "run_name", where) or DEFAULT.run_name
     _check_template(run_name, where)
     secret_keys = _words(raw.get("secret_keys"), where)
     tags = _tags(raw.get("tags"), where, secret_keys)
     return replace(
         DEFAULT,
         tracking_uri=tracking_uri,
-        experiment_name=_optional_text(raw, "experiment_name", where),
+        experiment_name=text(raw, "experiment_name", where),
         run_name=run_name,
         tags=tags,
-        nested=_boolean(raw, "nested", where, DEFAULT.nested),
-        long_params=_choice(raw, "long_params", where, LONG_PARAM_POLICIES),
-        on_unreachable=_choice(raw, "on_unreachable", where, UNREACHABLE_POLICIES),
-        async_logging=_boolean(raw, "async_logging", where, DEFAULT.async_logging),
-        wait_for_server=_seconds(raw, "wait_for_server", where, DEFAULT.wait_for_server),
-        spool_dir=_optional_text(raw, "spool_dir", where) or DEFAULT.spool_dir,
-        credentials=_optional_text(raw, "credentials", where),
+        nested=boolean(raw, "nested", where, DEFAULT.nested),
+        long_params=choice(raw, "long_params", where, LONG_PARAM_POLICIES),
+        on_unreachable=choice(raw, "on_unreachable", where, UNREACHABLE_POLICIES),
+        async_logging=boolean(raw, "async_logging", where, DEFAULT.async_logging),
+        wait_for_server=plugin_config.number(
+            raw,
+            "wait_for_server",
+            where,
+            DEFAULT.wait_for_server,
+            at_least=0,
+            at_most=3600,
+            unit="seconds",
+        ),
+        spool_dir=text(raw, "spool_dir", where) or DEFAULT.spool_dir,
+        credentials=text(raw, "credentials", where),
         secret_keys=secret_keys,
         record=_record(raw.get("record"), where),
         datasets={
             str(name): parse_dataset_spec(spec, f"{where}: datasets.{name}")
-            for name, spec in _mapping(raw.get("datasets"), "datasets", where).items()
+            for name, spec in mapping(raw.get("datasets"), "datasets", where).items()
         },
     )
 
@@ -287,24 +295,8 @@ def load_config(config_loader: Any) -> MlflowConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    raw = config_loader[CONFIG_KEY]
-    if not raw:
-        return DEFAULT
-    return parse_config(raw, describe_origin(config_loader, raw))
-
-
-def describe_origin(config_loader: Any, raw: Mapping[str, Any]) -> str:
-    """Name the file(s) the configuration came from, for error messages."""
-    files: list[Path] = []
-    origin = getattr(config_loader, "origin", None)
-    if origin is not None:
-        for key in raw:
-            path = origin(CONFIG_KEY, key)
-            if path is not None and path not in files:
-                files.append(path)
-    if not files and hasattr(config_loader, "files"):
-        files = list(config_loader.files(CONFIG_KEY))
-    return ", ".join(str(path) for path in files) or f"{CONFIG_KEY}.yml"
+    section = plugin_config.read_section(config_loader, CONFIG_KEY)
+    return DEFAULT if section is None else parse_config(*section)
 
 
 def parse_dataset_spec(value: Any, where: str) -> DatasetSpec:
@@ -450,49 +442,6 @@ def secret_strings(value: Any, minimum: int = 4) -> list[str]:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _optional_text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: key '{key}' must be a non-empty string, not {value!r}.")
-    return value.strip()
-
-
-def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool, prefix: str = "") -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: key '{prefix}{key}' must be true or false, not {value!r}.")
-    return value
-
-
-def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
-        raise ConfigError(
-            f"{where}: key '{key}' must be a number of seconds from 0 to 3600, not {value!r}."
-        )
-    return float(value)
-
-
-def _choice(raw: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...]) -> str:
-    value = raw.get(key, choices[0])
-    if value not in choices:
-        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
-        raise ConfigError(
-            f"{where}: key '{key}' must be one of {', '.join(choices)}, not {value!r}.{hint}"
-        )
-    return str(value)
-
-
-def _mapping(value: Any, key: str, where: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: key '{key}' must be a mapping, not {value!r}.")
-    return value
-
-
 def _check_template(template: str, where: str) -> None:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
@@ -516,7 +465,7 @@ def _words(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _tags(value: Any, where: str, secret_keys: tuple[str, ...]) -> dict[str, str]:
-    tags = _mapping(value, "tags", where)
+    tags = mapping(value, "tags", where)
     result: dict[str, str] = {}
     for key, item in tags.items():
         if isinstance(item, Mapping | list):
@@ -532,11 +481,6 @@ def _tags(value: Any, where: str, secret_keys: tuple[str, ...]) -> dict[str, str
 
 
 def _record(value: Any, where: str) -> dict[str, bool]:
-    record = _mapping(value, "record", where)
-    unknown = [str(key) for key in record if key not in RECORD_KEYS]
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key 'record.{unknown[0]}'.{did_you_mean(unknown[0], RECORD_KEYS)}"
-            f" Allowed keys under 'record': {', '.join(RECORD_KEYS)}."
-        )
-    return {key: _boolean(record, key, where, True, prefix="record.") for key in RECORD_KEYS}
+    record = mapping(value, "record", where)
+    plugin_config.check_keys(record, RECORD_KEYS, where, WHAT, "record.")
+    return {key: boolean(record, key, where, True, "record.") for key in RECORD_KEYS}

@@ -46,15 +46,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from hookline.errors import ConfigError, HooklineError
 from hookline.hooks import specs
 from hookline.hooks.markers import hook_impl
+from hookline.plugin_config import read_section
 from hookline_mlflow import naming, spool
 from hookline_mlflow.config import (
+    CONFIG_KEY,
     CREDENTIAL_ENV_VARS,
     DEFAULT,
     DatasetSpec,
     MlflowConfig,
-    describe_origin,
     is_secret_key,
-    load_config,
+    parse_config,
     parse_dataset_spec,
     render_run_name,
     resolve_experiment_name,
@@ -224,9 +225,12 @@ class MlflowHooks:
             ConfigError: Naming the file, for an unknown key or a bad value.
         """
         loader = context.config_loader
-        config = load_config(loader)
-        raw = loader["mlflow"]
-        where = describe_origin(loader, raw) if raw else "mlflow.yml"
+        section = read_section(loader, CONFIG_KEY)
+        config, where = (
+            (DEFAULT, f"{CONFIG_KEY}.yml")
+            if section is None
+            else (parse_config(*section), section[1])
+        )
         credentials = loader["credentials"]
         self.configure(
             config,
@@ -552,14 +556,7 @@ class MlflowHooks:
     def _report_undelivered(self, run: _Run, left: Undelivered, wait: float) -> None:
         """Keep ``left`` in the run's spool file, and warn naming everything not delivered."""
         if left:
-            path = spool.spool_file(run.spool_dir, run.run_id)
-            spool.write(
-                path,
-                run_id=run.run_id,
-                experiment_id=run.experiment_id,
-                tracking_uri=_redact_url(run.tracking_uri),
-                undelivered=left,
-            )
+            _keep_in_spool(run, left, spool.spool_file(run.spool_dir, run.run_id))
         files = spool.files_of(run.spool_dir, run.run_id)
         if not files:
             return
@@ -583,13 +580,7 @@ class MlflowHooks:
         if not left:
             return
         path = spool.spool_file(run.spool_dir, run.run_id, f"{os.getpid()}-{time.time_ns()}")
-        spool.write(
-            path,
-            run_id=run.run_id,
-            experiment_id=run.experiment_id,
-            tracking_uri=_redact_url(run.tracking_uri),
-            undelivered=left,
-        )
+        _keep_in_spool(run, left, path)
         logger.warning(
             "hookline-mlflow: worker process %d kept what the tracking store did not receive "
             "(%s) in %s; the main process sends it at the end of the run if the store is back.",
@@ -1042,6 +1033,17 @@ def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     first = text[0] if text else ""
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def _keep_in_spool(run: _Run, left: Undelivered, path: Path) -> None:
+    """Write what the store did not receive of ``run`` to the spool file ``path``."""
+    spool.write(
+        path,
+        run_id=run.run_id,
+        experiment_id=run.experiment_id,
+        tracking_uri=_redact_url(run.tracking_uri),
+        undelivered=left,
+    )
 
 
 def _redact_url(uri: str) -> str:

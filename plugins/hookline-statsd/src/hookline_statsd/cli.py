@@ -67,13 +67,10 @@ def dashboard(project: Path | None, env: str | None, prefix: str | None, output:
 
 def _configured(project: Path | None, env: str | None) -> StatsdConfig:
     """The project's settings (statsd.yml, then the environment), as a run would see them."""
-    from hookline.config import ConfigLoader
-    from hookline.project import find_project, load_settings
+    from hookline.plugin_config import project_config_loader
     from hookline_statsd.config import load_config, with_environment
 
-    metadata = find_project(project)
-    settings = load_settings(metadata)
-    loader = ConfigLoader(metadata.project_path / settings.conf_source, env=env)
+    loader, _ = project_config_loader(project, env)
     return with_environment(load_config(loader))
 
 

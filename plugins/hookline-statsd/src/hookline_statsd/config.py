@@ -28,13 +28,13 @@ file's ``host``, ``port`` and ``prefix``.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from hookline import plugin_config
 from hookline.errors import ConfigError, did_you_mean
 
 #: The name of the configuration: files ``conf/<env>/statsd*.yml`` are read.
@@ -53,6 +53,9 @@ METRIC_GROUPS = ("nodes", "datasets", "sizes", "bytes", "runs", "measurements")
 ENV_VARS = {"STATSD_HOST": "host", "STATSD_PORT": "port", "STATSD_PREFIX": "prefix"}
 
 _MAX_UDP = 65507  # the largest UDP payload over IPv4
+
+#: What error messages call this configuration.
+WHAT = "the statsd configuration"
 
 
 @dataclass(frozen=True)
@@ -147,13 +150,8 @@ def parse_config(raw: Mapping[str, Any], where: str) -> StatsdConfig:
     Raises:
         ConfigError: Naming ``where`` and the key; for an unknown key, the allowed keys.
     """
-    _check_keys(raw, ALLOWED_KEYS, where, "")
-    transport = raw.get("transport", DEFAULT.transport)
-    if transport not in TRANSPORTS:
-        raise ConfigError(
-            f"{where}: key 'transport' must be one of {', '.join(TRANSPORTS)}, not "
-            f"{transport!r}.{did_you_mean(str(transport), TRANSPORTS)}"
-        )
+    plugin_config.check_keys(raw, ALLOWED_KEYS, where, WHAT)
+    transport = plugin_config.choice(raw, "transport", where, TRANSPORTS)
     socket_path = raw.get("socket_path", None)
     if socket_path is not None and not isinstance(socket_path, str | Path):
         raise ConfigError(f"{where}: key 'socket_path' must be a path, not {socket_path!r}.")
@@ -167,21 +165,24 @@ def parse_config(raw: Mapping[str, Any], where: str) -> StatsdConfig:
             f"{where}: key 'metrics' must be a mapping with the keys "
             f"{', '.join(METRIC_GROUPS)}, not {metrics!r}."
         )
-    _check_keys(metrics, METRIC_GROUPS, where, "metrics.")
+    plugin_config.check_keys(metrics, METRIC_GROUPS, where, WHAT, "metrics.")
+    boolean = plugin_config.boolean
     return replace(
         DEFAULT,
-        enabled=_boolean(raw, "enabled", where, DEFAULT.enabled),
+        enabled=boolean(raw, "enabled", where, DEFAULT.enabled),
         transport=transport,
-        host=_text(raw, "host", where, DEFAULT.host),
+        host=plugin_config.text(raw, "host", where, DEFAULT.host) or DEFAULT.host,
         port=_port(raw.get("port", DEFAULT.port), f"{where}: key 'port'"),
         socket_path=None if socket_path is None else str(socket_path),
         prefix=check_prefix(raw.get("prefix", DEFAULT.prefix), f"{where}: key 'prefix'"),
-        ipv6=_boolean(raw, "ipv6", where, DEFAULT.ipv6),
-        max_udp_size=_whole(raw, "max_udp_size", where, DEFAULT.max_udp_size, 64, _MAX_UDP),
+        ipv6=boolean(raw, "ipv6", where, DEFAULT.ipv6),
+        max_udp_size=plugin_config.whole(
+            raw, "max_udp_size", where, DEFAULT.max_udp_size, 64, _MAX_UDP
+        ),
         timeout=_seconds(raw, "timeout", where, DEFAULT.timeout),
         resolve_timeout=_seconds(raw, "resolve_timeout", where, DEFAULT.resolve_timeout),
         tags=_tags(raw.get("tags", []), where),
-        **{key: _boolean(metrics, key, where, True, "metrics.") for key in METRIC_GROUPS},
+        **{key: boolean(metrics, key, where, True, "metrics.") for key in METRIC_GROUPS},
     )
 
 
@@ -223,50 +224,8 @@ def load_config(config_loader: Any) -> StatsdConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    raw = config_loader[CONFIG_KEY]
-    if not raw:
-        return DEFAULT
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{CONFIG_KEY}.yml must hold a mapping, not {type(raw).__name__}.")
-    return parse_config(raw, _describe_origin(config_loader, raw))
-
-
-def _describe_origin(config_loader: Any, raw: Mapping[str, Any]) -> str:
-    """Name the file(s) the configuration came from, for error messages."""
-    files: list[Path] = []
-    origin = getattr(config_loader, "origin", None)
-    if origin is not None:
-        for key in raw:
-            path = origin(CONFIG_KEY, key)
-            if path is not None and path not in files:
-                files.append(path)
-    if not files and hasattr(config_loader, "files"):
-        files = list(config_loader.files(CONFIG_KEY))
-    return ", ".join(str(path) for path in files) or f"{CONFIG_KEY}.yml"
-
-
-def _check_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str, path: str) -> None:
-    unknown = [str(key) for key in raw if key not in allowed]
-    if unknown:
-        under = f" under '{path[:-1]}'" if path else ""
-        raise ConfigError(
-            f"{where}: unknown key '{path}{unknown[0]}' in the statsd configuration."
-            f"{did_you_mean(unknown[0], allowed)} Allowed keys{under}: {', '.join(allowed)}."
-        )
-
-
-def _boolean(raw: Mapping[str, Any], key: str, where: str, default: bool, path: str = "") -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: key '{path}{key}' must be true or false, not {value!r}.")
-    return value
-
-
-def _text(raw: Mapping[str, Any], key: str, where: str, default: str) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: key '{key}' must be a non-empty string, not {value!r}.")
-    return value.strip()
+    section = plugin_config.read_section(config_loader, CONFIG_KEY)
+    return DEFAULT if section is None else parse_config(*section)
 
 
 def _port(value: Any, what: str) -> int:
@@ -301,28 +260,8 @@ def check_prefix(value: Any, what: str) -> str:
     return ".".join(parts)
 
 
-def _whole(raw: Mapping[str, Any], key: str, where: str, default: int, low: int, high: int) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(
-            f"{where}: key '{key}' must be a whole number from {low} to {high}, not {value!r}."
-        )
-    return value
-
-
 def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float) -> float:
-    value = raw.get(key, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 < value <= 60
-    ):
-        raise ConfigError(
-            f"{where}: key '{key}' is in seconds and must be a number above 0 and at most 60, "
-            f"not {value!r}."
-        )
-    return float(value)
+    return plugin_config.number(raw, key, where, default, above=0, at_most=60, unit="seconds")
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:

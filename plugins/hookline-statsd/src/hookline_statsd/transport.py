@@ -224,6 +224,20 @@ class _StreamSending:
             self._sock.sendall(payload)
 
 
+def _connected_stream(family: int, address: Any, timeout: float) -> socket.socket:
+    """A stream socket connected to ``address``, or the error of connecting (the socket then
+    closed: the statsd clients' own ``connect`` keeps a socket that failed to connect, and
+    the next send would fail on it with a less telling error)."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _TCPClient(_StreamSending, statsd.TCPStatsClient):  # type: ignore[misc]
     """``statsd.TCPStatsClient`` connecting to a known address, safe to share by threads."""
 
@@ -233,14 +247,7 @@ class _TCPClient(_StreamSending, statsd.TCPStatsClient):  # type: ignore[misc]
         self._init_lock()
 
     def connect(self) -> None:
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
-        sock.settimeout(self._timeout)
-        try:
-            sock.connect(self._sockaddr)
-        except BaseException:
-            sock.close()
-            raise
-        self._sock = sock
+        self._sock = _connected_stream(self._family, self._sockaddr, self._timeout)
 
     def pipeline(self) -> _TaggedStreamPipeline:
         return _TaggedStreamPipeline(self)
@@ -254,16 +261,7 @@ class _UnixClient(_StreamSending, statsd.UnixSocketStatsClient):  # type: ignore
         self._init_lock()
 
     def connect(self) -> None:
-        # The client's own connect keeps a socket that failed to connect; the next send
-        # would then fail on it with a less telling error.
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self._timeout)
-        try:
-            sock.connect(self._socket_path)
-        except BaseException:
-            sock.close()
-            raise
-        self._sock = sock
+        self._sock = _connected_stream(socket.AF_UNIX, self._socket_path, self._timeout)
 
     def pipeline(self) -> _TaggedStreamPipeline:
         return _TaggedStreamPipeline(self)

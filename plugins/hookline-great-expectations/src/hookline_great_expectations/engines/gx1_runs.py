@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from great_expectations.checkpoint import CheckpointResult, UpdateDataDocsAction
+from great_expectations.checkpoint.actions import UpdateDataDocsAction
+from great_expectations.checkpoint.checkpoint import CheckpointResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
