@@ -4,12 +4,15 @@ shallow ``sys.getsizeof`` of a container)."""
 from __future__ import annotations
 
 import sys
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from hookline_statsd.sizes import MAX_OBJECTS, measure
+from hookline_statsd.sizes import MAX_REFERENCES, measure
 
 
 def figures(data: Any, deep_bytes: bool = True) -> dict[str, float]:
@@ -84,9 +87,49 @@ def test_an_object_array_is_walked() -> None:
 
 
 def test_too_many_objects_send_no_bytes_rather_than_a_lower_bound() -> None:
-    big = [str(i) for i in range(MAX_OBJECTS + 10)]
+    big = [str(i) for i in range(MAX_REFERENCES + 10)]
 
-    assert figures(big) == {"length": MAX_OBJECTS + 10}
+    assert figures(big) == {"length": MAX_REFERENCES + 10}
+
+
+def test_an_object_array_inside_a_container_is_walked() -> None:
+    array = np.array([f"value {i}" for i in range(20)], dtype=object)
+    holder = [array]
+
+    assert figures(holder)["bytes"] == (
+        sys.getsizeof(holder) + sys.getsizeof(array) + sum(sys.getsizeof(v) for v in array)
+    )
+
+
+HUGE = 2_000_000
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: [0] * HUGE,
+        lambda: tuple([0] * HUGE),
+        lambda: dict.fromkeys(range(HUGE)),
+        lambda: np.empty(HUGE, dtype=object),
+        lambda: {"inside": [0] * HUGE},
+        lambda: {"inside": np.empty((HUGE // 2, 2), dtype=object)},
+    ],
+    ids=["list", "tuple", "dict", "object-array", "list-in-dict", "object-array-in-dict"],
+)
+def test_data_past_the_limit_is_refused_before_its_items_are_copied(
+    make: Callable[[], Any],
+) -> None:
+    data = make()
+    tracemalloc.start()
+    try:
+        measured = figures(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert "bytes" not in measured
+    # Listing two million pointers would take 16 MB; refusing takes the walk's few objects.
+    assert peak < 256 * 1024
 
 
 def test_strings_scalars_and_other_objects() -> None:

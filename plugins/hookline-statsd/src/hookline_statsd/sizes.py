@@ -21,12 +21,15 @@ anything else                 --        --         len [1]  every object reached
 [1] when it has a length. "Every object reached" walks the references of the data
 (``gc.get_referents``), counting each object once and skipping classes, modules and functions
 (shared, not part of the data); data frames and arrays met on the way count with their exact
-figure. A walk that reaches more than :data:`MAX_OBJECTS` objects stops and sends no bytes
-gauge: a lower bound would read as the size.
+figure. A walk that would follow more than :data:`MAX_REFERENCES` references stops and sends no
+bytes gauge: a lower bound would read as the size. The limit bounds the walk's cost, so it is
+checked before a container's items are listed: a list of ten million items costs one ``len``,
+not a copy of ten million pointers.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import sys
@@ -34,8 +37,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-#: The most objects walked to measure one value's bytes; beyond it no bytes gauge is sent.
-MAX_OBJECTS = 10_000
+#: The most references a walk follows (each object it reaches, each time it reaches it) to
+#: measure one value's bytes; beyond it no bytes gauge is sent.
+MAX_REFERENCES = 10_000
 
 #: One figure: (``rows`` | ``columns`` | ``length`` | ``bytes``, value).
 Figure = tuple[str, float]
@@ -43,6 +47,8 @@ Sizer = Callable[[Any, bool], list[Figure]]
 
 _SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 _SCALARS = (type(None), bool, int, float, complex)
+#: Containers whose length tells how many references they hold (a dict: twice as many).
+_SIZED = (list, tuple, set, frozenset, dict, collections.deque)
 
 
 def measure(data: Any, deep_bytes: bool) -> list[Figure]:
@@ -145,9 +151,8 @@ def _array(data: Any, deep_bytes: bool) -> list[Figure]:
     if len(shape) >= 2:
         figures.append(("columns", shape[1]))
     if deep_bytes:
-        if getattr(data.dtype, "kind", "") == "O":
-            # numpy does not list an object array's items to the garbage collector.
-            size = _walk(data, data.ravel(order="K").tolist())
+        if _is_object_array(data):
+            size = _walk(data)
             if size is not None:
                 figures.append(("bytes", size))
         else:
@@ -186,24 +191,19 @@ def _other(data: Any, deep_bytes: bool) -> list[Figure]:
     return figures
 
 
-def _walk(data: Any, elements: list[Any] | None = None) -> int | None:
-    """Bytes of ``data`` and every object it reaches, each once; ``None`` past MAX_OBJECTS.
-
-    Args:
-        data: The value to measure.
-        elements: What ``data`` holds when the garbage collector cannot list it (the items
-            of a numpy object array).
-    """
+def _walk(data: Any) -> int | None:
+    """Bytes of ``data`` and every object it reaches, each once; ``None`` past MAX_REFERENCES."""
     seen = {id(data)}
     total = sys.getsizeof(data)
-    pending = list(gc.get_referents(data) if elements is None else elements)
+    pending = _references(data, MAX_REFERENCES)
+    if pending is None:
+        return None
+    followed = len(pending)
     while pending:
         item = pending.pop()
         if id(item) in seen or isinstance(item, _SHARED):
             continue
         seen.add(id(item))
-        if len(seen) > MAX_OBJECTS:
-            return None
         cls = type(item)
         sizer = _SIZERS.get(cls)
         if sizer is None:
@@ -214,8 +214,39 @@ def _walk(data: Any, elements: list[Any] | None = None) -> int | None:
             total += int(dict(sizer(item, True))["bytes"])
             continue
         total += sys.getsizeof(item)
-        pending.extend(gc.get_referents(item))
+        found = _references(item, MAX_REFERENCES - followed)
+        if found is None:
+            return None
+        followed += len(found)
+        pending.extend(found)
     return total
+
+
+def _references(item: Any, budget: int) -> list[Any] | None:
+    """What ``item`` refers to, or ``None`` if that is more than ``budget`` references.
+
+    A container's length is compared with the budget before its items are listed: listing
+    them copies every pointer, which for ten million items costs more than the whole run.
+    """
+    found: list[Any]
+    if isinstance(item, _SIZED):
+        held = len(item) * 2 if isinstance(item, dict) else len(item)
+        if held > budget:
+            return None
+        found = gc.get_referents(item)
+    elif _SIZERS.get(type(item)) is _array and _is_object_array(item):
+        if item.size > budget:
+            return None
+        # numpy does not list an object array's items to the garbage collector.
+        found = item.ravel(order="K").tolist()
+    else:
+        found = gc.get_referents(item)
+    return found if len(found) <= budget else None
+
+
+def _is_object_array(item: Any) -> bool:
+    """Whether ``item`` is a numpy (or similar) array of Python objects."""
+    return getattr(getattr(item, "dtype", None), "kind", "") == "O" and hasattr(item, "ravel")
 
 
 _EXACT: tuple[Sizer, ...] = (_frame, _series, _arrow)
