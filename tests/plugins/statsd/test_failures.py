@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hookline.session import HooklineSession
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd import transport as transport_module
 from tests.core.conftest import ProjectFactory
-from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon, free_port
+from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon, free_port, statsd_daemon
 
 from .conftest import manager_with, totals, wait_for_lines
 from .pipelines import identity
@@ -69,6 +70,39 @@ def test_udp_without_a_daemon_warns_once_per_run_and_the_runs_go_on(
     # then stops for the rest of the run. The second run tried again, and warned again.
     assert len(warnings) == 2
     assert all(f"udp://{HOST}:{port}" in w and "ConnectionRefusedError" in w for w in warnings)
+
+
+def test_without_a_session_sending_starts_again_after_the_back_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, prefix: str
+) -> None:
+    # A runner called directly: no before_pipeline_run, so no run start to try again at.
+    port = free_port(socket.SOCK_DGRAM)  # nothing listens there yet
+    back_off = 2.0
+    hooks = StatsdHooks(StatsdConfig(host=HOST, port=port, prefix=prefix), retry_after=back_off)
+
+    run_pipeline(hooks)
+    given_up = time.monotonic()
+    run_pipeline(hooks)  # within the back-off: nothing is tried, so no second warning
+
+    (warning,) = warnings_of(caplog)
+    assert "ConnectionRefusedError" in warning
+    assert f"for {back_off:g} s (no run start seen" in warning
+    assert time.monotonic() - given_up < back_off, "the machine was too slow to tell"
+    with statsd_daemon(tmp_path / "statsd", udp_port=port) as daemon:
+        time.sleep(max(0.0, given_up + back_off - time.monotonic()))
+        run_pipeline(hooks)
+
+        lines = wait_for_lines(
+            daemon, prefix, lambda lines: "node.third.success" in totals(lines, "c")
+        )
+    # Every node of the third run, and only of it: the second sent nothing.
+    assert totals(lines, "c")["run.__default__.nodes_completed"] == 3
+    assert {name for name in totals(lines, "ms") if name.startswith("node.")} == {
+        "node.first.duration",
+        "node.second.duration",
+        "node.third.duration",
+    }
+    assert len(warnings_of(caplog)) == 1
 
 
 def test_a_refused_tcp_connection_warns_once_per_run(

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hookline.errors import ConfigError
 from hookline.hooks.markers import hook_impl
+from hookline.project import DEFAULT_PIPELINE
 from hookline_statsd.config import DEFAULT, StatsdConfig, load_config, with_environment
 from hookline_statsd.names import metric_part, metric_path, tag_value
 from hookline_statsd.sizes import measure
@@ -54,11 +55,12 @@ __all__ = ["StatsdHooks"]
 
 logger = logging.getLogger("hookline_statsd")
 
-#: The pipeline name used when hooks fire without ``before_pipeline_run`` (a runner called
-#: directly): hookline's own name for the pipeline that runs by default.
-DEFAULT_PIPELINE = "__default__"
+#: Seconds after an error before sending starts again, when no run start was seen (a runner
+#: called directly, without a session, so ``before_pipeline_run`` does not fire).
+RETRY_AFTER = 30.0
 
 _perf_counter = time.perf_counter
+_monotonic = time.monotonic
 
 #: The size gauges of a dataset (see :mod:`hookline_statsd.sizes`).
 _FIGURES = ("rows", "columns", "length", "bytes")
@@ -106,18 +108,25 @@ class StatsdHooks:
     to its copies in worker processes through ``export_worker_state``.
 
     Monitoring never fails a run: any error of its own (the host lookup, a refused
-    connection, a socket error, a value it cannot measure) is logged once as a warning, and
-    nothing more is sent until the next run.
+    connection, a socket error) is logged once as a warning, and nothing more is sent until
+    the next run starts. A runner called directly, without a session, shows no run start
+    (``before_pipeline_run`` does not fire): sending then starts again ``retry_after``
+    seconds after the error, with a new host lookup and socket, so that a long-lived process
+    recovers once the daemon is back; a failure after that warns again, at most once per
+    ``retry_after``. Data that cannot be measured loses its size gauges only.
 
     Args:
         config: The settings to start with, before ``statsd.yml`` is read.
+        retry_after: Seconds before sending starts again after an error, when no run start
+            was seen.
     """
 
-    def __init__(self, config: StatsdConfig = DEFAULT) -> None:
-        self._setup(config)
+    def __init__(self, config: StatsdConfig = DEFAULT, retry_after: float = RETRY_AFTER) -> None:
+        self._setup(config, retry_after)
 
-    def _setup(self, config: StatsdConfig) -> None:
+    def _setup(self, config: StatsdConfig, retry_after: float = RETRY_AFTER) -> None:
         self._config = config
+        self._retry_after = retry_after
         # Reentrant: a start that fails warns, and warning takes the lock too. Never taken on
         # the per-node path.
         self._lock = threading.RLock()
@@ -127,6 +136,10 @@ class StatsdHooks:
         self._address: Address | None = None
         self._off = False
         self._warned = False
+        # Whether a run start was seen (before_pipeline_run here, or the main process's state
+        # in a worker): giving up then lasts until the next start, else until _resume_at.
+        self._run_bounded = False
+        self._resume_at = math.inf
         self._pipeline = DEFAULT_PIPELINE
         self._session = ""
         self._run_started: float | None = None
@@ -157,7 +170,7 @@ class StatsdHooks:
     @property
     def settings(self) -> StatsdConfig:
         """The settings the current run uses: :attr:`config` with ``STATSD_*`` applied."""
-        return self._settings or with_environment_or(self._config)
+        return self._settings or _with_environment_or(self._config)
 
     def configure(self, config: StatsdConfig) -> None:
         """Use ``config`` from the next run on."""
@@ -166,10 +179,10 @@ class StatsdHooks:
 
     def __getstate__(self) -> dict[str, Any]:
         # Sockets, locks and per-thread state stay in their process; the settings travel.
-        return {"config": self._config.to_dict()}
+        return {"config": self._config.to_dict(), "retry_after": self._retry_after}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._setup(StatsdConfig.from_dict(state["config"]))
+        self._setup(StatsdConfig.from_dict(state["config"]), state.get("retry_after", RETRY_AFTER))
 
     @hook_impl
     def export_worker_state(self) -> dict[str, Any]:
@@ -177,7 +190,7 @@ class StatsdHooks:
         address found in this process (workers never look the host up), the pipeline and
         session, and whether sending was given up."""
         with self._lock:
-            if self._client is None and not self._off:
+            if self._client is None and (not self._off or self._resumed()):
                 # A runner called without a session: look the host up here, once, rather
                 # than in every worker.
                 self._start_locked(self._pipeline, self._session)
@@ -208,6 +221,9 @@ class StatsdHooks:
             self._apply_settings(settings)
             self._settings = settings
             self._address = state["address"]
+            # The main process started this run: a worker gives up until the next one.
+            self._run_bounded = True
+            self._resume_at = math.inf
             # The main process has warned already, if it gave up; a worker stays quiet.
             self._off = bool(state["off"]) or not settings.enabled
             self._warned = self._off
@@ -215,8 +231,7 @@ class StatsdHooks:
                 try:
                     self._client = self._create_client(settings, self._address)
                 except Exception as error:
-                    self._off = True
-                    self._warn(error)
+                    self._give_up(error)
 
     # -- hooks: configuration and run --------------------------------------------------------
 
@@ -259,7 +274,7 @@ class StatsdHooks:
     @hook_impl(trylast=True)
     def before_dataset_loaded(self, dataset_name: str) -> None:
         """Start timing a load."""
-        if not self._off:
+        if not self._off or self._resumed():
             local = self._local
             local.in_node = True
             local.loads[dataset_name] = _perf_counter()
@@ -267,7 +282,7 @@ class StatsdHooks:
     @hook_impl(tryfirst=True)
     def after_dataset_loaded(self, dataset_name: str, data: Any, node: Node) -> None:
         """Add the load's duration and the data's sizes to the thread's batch."""
-        if self._off:
+        if self._off and not self._resumed():
             return
         ended = _perf_counter()
         try:
@@ -279,7 +294,7 @@ class StatsdHooks:
     @hook_impl(trylast=True)
     def before_node_run(self, node: Node) -> None:
         """Start timing the node's function."""
-        if not self._off:
+        if not self._off or self._resumed():
             local = self._local
             local.in_node = True
             local.node_started = _perf_counter()
@@ -287,7 +302,7 @@ class StatsdHooks:
     @hook_impl(tryfirst=True)
     def after_node_run(self, node: Node, outputs: dict[str, Any]) -> None:
         """Add the node's duration; send the batch now if the node saves nothing."""
-        if self._off:
+        if self._off and not self._resumed():
             return
         ended = _perf_counter()
         try:
@@ -307,14 +322,14 @@ class StatsdHooks:
     @hook_impl(trylast=True)
     def before_dataset_saved(self, dataset_name: str) -> None:
         """Start timing a save."""
-        if not self._off:
+        if not self._off or self._resumed():
             self._local.saves[dataset_name] = _perf_counter()
 
     @hook_impl(tryfirst=True)
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
         """Add the save's duration and the data's sizes; after the node's last save, count
         the node as completed and send the batch."""
-        if self._off:
+        if self._off and not self._resumed():
             return
         ended = _perf_counter()
         try:
@@ -335,10 +350,11 @@ class StatsdHooks:
         local.saves.clear()
         local.pending_saves = 0
         local.in_node = False
-        if self._off:
+        if self._off and not self._resumed():
             return
         try:
-            batch = local.batch or self._new_batch()
+            # Read again: a resume replaces what threads held.
+            batch = self._local.batch or self._new_batch()
             if self._nodes:
                 if self._tags:
                     batch.suffix = self._suffix(node.name, None)
@@ -352,7 +368,7 @@ class StatsdHooks:
     def on_measurement(self, measurement: Measurement) -> None:
         """Send a measurement another plugin published as a gauge; with the node's batch if
         it came while a node runs in this thread, else at once."""
-        if self._off or not self._measurements:
+        if not self._measurements or (self._off and not self._resumed()):
             return
         try:
             value = float(measurement.value)
@@ -369,7 +385,7 @@ class StatsdHooks:
                 )
             if self._tags:
                 batch.suffix = self._suffix(measurement.node, measurement.dataset)
-            _gauge(batch, name, value)
+            batch.gauge(name, value)
             if not local.in_node:
                 batch.send()
         except Exception as error:
@@ -441,6 +457,7 @@ class StatsdHooks:
         with self._lock:
             # A new run: what threads held of the previous one goes.
             self._local = _ThreadState()
+            self._run_bounded = True
             self._start_locked(pipeline, session)
 
     def _start_locked(self, pipeline: str, session: str) -> None:
@@ -448,14 +465,14 @@ class StatsdHooks:
         self._close_client()
         self._off = False
         self._warned = False
+        self._resume_at = math.inf
         self._suffixes = {}
         self._pipeline = pipeline
         self._session = session
         try:
             settings = with_environment(self._config)
         except ConfigError as error:
-            self._off = True
-            self._warn(error)
+            self._give_up(error)
             return
         self._settings = settings
         self._apply_settings(settings)
@@ -468,8 +485,7 @@ class StatsdHooks:
             self._address = transport.resolve(settings)
             self._client = self._create_client(settings, self._address)
         except Exception as error:
-            self._off = True
-            self._warn(error)
+            self._give_up(error)
 
     @staticmethod
     def _create_client(settings: StatsdConfig, address: Address | None) -> Client:
@@ -479,6 +495,11 @@ class StatsdHooks:
 
     def _finish_run(self, failed: bool) -> None:
         started, self._run_started = self._run_started, None
+        with self._lock:
+            # The run is over: a runner called without a session later gets the back-off.
+            self._run_bounded = False
+            if self._off and self._resume_at == math.inf:
+                self._resume_at = _monotonic() + self._retry_after
         if self._off or not self._runs or started is None:
             return
         try:
@@ -505,10 +526,7 @@ class StatsdHooks:
         names = _DatasetNames(
             f"dataset.{part}.load_duration",
             f"dataset.{part}.save_duration",
-            {
-                figure: f"dataset.{part}.{figure}"
-                for figure in ("rows", "columns", "length", "bytes")
-            },
+            {figure: f"dataset.{part}.{figure}" for figure in _FIGURES},
         )
         self._dataset_names[name] = names
         return names
@@ -529,23 +547,47 @@ class StatsdHooks:
         return suffix
 
     def _fail(self, error: BaseException) -> None:
-        """Stop sending for the rest of the run and say so, once."""
-        if isinstance(error, _Stopped):
-            return
+        """Give up after an error of a hook (unless it is the news that sending stopped)."""
+        if not isinstance(error, _Stopped):
+            self._give_up(error)
+
+    def _give_up(self, error: BaseException) -> None:
+        """Stop sending and say so, once: until the next run start, or for ``retry_after``
+        seconds when no run start was seen (a runner called without a session)."""
         with self._lock:
             self._off = True
             self._close_client()
+            self._resume_at = math.inf if self._run_bounded else _monotonic() + self._retry_after
         self._warn(error)
+
+    def _resumed(self) -> bool:
+        """Whether sending, given up with no run start seen, may start again: its back-off is
+        over. The next batch then starts afresh (lookup, socket), as a run start would."""
+        if _monotonic() < self._resume_at:
+            return False
+        with self._lock:
+            if self._off and _monotonic() >= self._resume_at:
+                self._off = False
+                self._resume_at = math.inf
+                # What threads held belongs to the old socket; their batches go with it.
+                self._local = _ThreadState()
+            return not self._off
 
     def _warn(self, error: BaseException) -> None:
         with self._lock:
             warn, self._warned = not self._warned, True
+            until = (
+                "for the rest of this run"
+                if self._resume_at == math.inf
+                else f"for {self._retry_after:g} s (no run start seen: a runner called without "
+                "a session)"
+            )
         if warn:
-            target = (self._settings or with_environment_or(self._config)).describe_target()
+            target = (self._settings or _with_environment_or(self._config)).describe_target()
             logger.warning(
-                "hookline-statsd stopped sending metrics to %s for the rest of this run; the "
-                "run goes on. %s: %s",
+                "hookline-statsd stopped sending metrics to %s %s; the run goes on. %s: %s",
                 target,
+                until,
                 type(error).__name__,
                 error,
             )
@@ -569,21 +611,7 @@ def _run_names(pipeline: str) -> _RunNames:
     )  # fmt: skip
 
 
-def _gauge(batch: Batch, name: str, value: float) -> None:
-    """Set a gauge, negative values included.
-
-    A line ``name:-5|g`` means "subtract 5" to StatsD; the ``statsd`` client sends ``0`` first
-    for a negative value, through a nested pipeline that would lose the tags of the first
-    line. The same two lines are added here directly.
-    """
-    if value < 0:
-        batch.gauge(name, 0)
-        batch.gauge(name, value, delta=True)
-    else:
-        batch.gauge(name, value)
-
-
-def with_environment_or(config: StatsdConfig) -> StatsdConfig:
+def _with_environment_or(config: StatsdConfig) -> StatsdConfig:
     """``config`` with the ``STATSD_*`` variables applied, or as it is if they are invalid."""
     try:
         return with_environment(config)
