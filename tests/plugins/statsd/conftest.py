@@ -12,6 +12,7 @@ import pytest
 from hookline.hooks.manager import HookManager, create_hook_manager
 from hookline.runner import AbstractRunner
 from hookline_statsd import StatsdConfig, StatsdHooks
+from hookline_statsd.config import ENV_VARS
 
 # Shared with the core's tests: a project written to disk, a real Dask cluster, the runners.
 from tests.core.conftest import dask_cluster, make_project  # noqa: F401
@@ -42,7 +43,7 @@ def only_this_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch off every other installed plugin (a test that wants hookline-memory's
     measurements switches it back on), and clear the ``STATSD_*`` variables of the shell."""
     monkeypatch.setenv(DISABLE, all_plugins_but("hookline-statsd"))
-    for variable in ("STATSD_HOST", "STATSD_PORT", "STATSD_PREFIX"):
+    for variable in ENV_VARS:
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -71,6 +72,15 @@ def hooks_for(daemon: StatsdDaemon, prefix: str, **settings: Any) -> StatsdHooks
     if transport == "unix":
         settings.setdefault("socket_path", str(daemon.socket_path))
     return StatsdHooks(StatsdConfig(prefix=prefix, **settings))
+
+
+def panel_targets(board: dict[str, Any]) -> list[tuple[str, str]]:
+    """(panel title, Graphite target) of every target of every panel of a Grafana ``board``."""
+    return [
+        (panel["title"], target["target"])
+        for panel in board["panels"]
+        for target in panel.get("targets", [])
+    ]
 
 
 def lines_of(daemon: StatsdDaemon, prefix: str) -> list[str]:

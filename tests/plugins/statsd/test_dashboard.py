@@ -14,9 +14,11 @@ from typing import Any
 
 import yaml
 
-from hookline_statsd.dashboard import dashboard, dashboard_json, panel_targets
+from hookline_statsd.dashboard import dashboard, dashboard_json
 from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import REPO
+
+from .conftest import panel_targets
 
 GRAFANA = REPO / "plugins" / "hookline-statsd" / "grafana"
 

@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 
 from hookline.session import HooklineSession, RunFailed, RunResult
-from hookline_statsd.dashboard import panel_targets
 from hookline_statsd.names import metric_part
 from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import REPO, StatsdGraphite
 
-from .conftest import DISABLE, all_plugins_but
+from .conftest import DISABLE, all_plugins_but, panel_targets
 
 pytestmark = pytest.mark.integration
 

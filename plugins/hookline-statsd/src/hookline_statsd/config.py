@@ -189,30 +189,34 @@ def parse_config(raw: Mapping[str, Any], where: str) -> StatsdConfig:
 def with_environment(
     config: StatsdConfig, environ: Mapping[str, str] | None = None
 ) -> StatsdConfig:
-    """Apply ``STATSD_HOST``, ``STATSD_PORT`` and ``STATSD_PREFIX`` to ``config``.
+    """Apply the variables of :data:`ENV_VARS` (``STATSD_HOST``, ``STATSD_PORT``,
+    ``STATSD_PREFIX``) to ``config``. An empty variable counts as unset.
 
     Raises:
         ConfigError: Naming the variable, for a port that is not a port number or a prefix
-            that is not a dotted name. An empty variable counts as unset.
+            that is not a dotted name.
     """
     environ = os.environ if environ is None else environ
-    changes: dict[str, Any] = {}
-    if environ.get("STATSD_HOST"):
-        changes["host"] = environ["STATSD_HOST"]
-    if environ.get("STATSD_PORT"):
-        value = environ["STATSD_PORT"]
+    changes = {
+        setting: _from_environment(variable, setting, environ[variable])
+        for variable, setting in ENV_VARS.items()
+        if environ.get(variable)
+    }
+    return replace(config, **changes) if changes else config
+
+
+def _from_environment(variable: str, setting: str, value: str) -> Any:
+    """The value of ``setting`` that the environment variable ``variable`` gives."""
+    what = f"Environment variable {variable}"
+    if setting == "port":
         try:
             port = int(value)
         except ValueError:
-            raise ConfigError(
-                f"Environment variable STATSD_PORT must be a port number, not {value!r}."
-            ) from None
-        changes["port"] = _port(port, "Environment variable STATSD_PORT")
-    if environ.get("STATSD_PREFIX"):
-        changes["prefix"] = check_prefix(
-            environ["STATSD_PREFIX"], "Environment variable STATSD_PREFIX"
-        )
-    return replace(config, **changes) if changes else config
+            raise ConfigError(f"{what} must be a port number, not {value!r}.") from None
+        return _port(port, what)
+    if setting == "prefix":
+        return check_prefix(value, what)
+    return value
 
 
 def load_config(config_loader: Any) -> StatsdConfig:

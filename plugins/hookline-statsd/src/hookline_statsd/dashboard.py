@@ -180,15 +180,6 @@ def dashboard_json(prefix: str = DEFAULT.prefix) -> str:
     return json.dumps(dashboard(prefix), indent=2) + "\n"
 
 
-def panel_targets(board: dict[str, Any]) -> list[tuple[str, str]]:
-    """(panel title, Graphite target) of every target of every panel of ``board``."""
-    return [
-        (panel["title"], target["target"])
-        for panel in board["panels"]
-        for target in panel.get("targets", [])
-    ]
-
-
 def _panel(
     panel_id: int, title: str, unit: str, kind: str, targets: list[str], description: str
 ) -> dict[str, Any]:
