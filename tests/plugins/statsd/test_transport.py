@@ -3,6 +3,7 @@ node (the client's pipeline), never one per metric."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 
@@ -184,3 +185,21 @@ def test_a_negative_gauge_is_set_not_subtracted(receiver: socket.socket) -> None
 
     # StatsD reads "g:-2.5|g" as "subtract 2.5": 0 first, then the delta; both lines tagged.
     assert packets(receiver) == [b"p.g:0|g|#node:n\np.g:-2.5|g|#node:n"]
+
+
+def open_descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def test_a_udp_socket_that_cannot_connect_is_closed(receiver: socket.socket) -> None:
+    port = receiver.getsockname()[1]
+    before = open_descriptors()
+
+    # A broadcast address without SO_BROADCAST: connect() is refused, as it is with
+    # ENETUNREACH for an IPv6 address on a machine with no IPv6 route.
+    with pytest.raises(PermissionError) as caught:
+        create_client(StatsdConfig(port=port), (socket.AF_INET, ("255.255.255.255", port)), "p")
+
+    # The traceback still holds the half-made client: its socket must be closed already.
+    assert caught.value is not None
+    assert open_descriptors() == before

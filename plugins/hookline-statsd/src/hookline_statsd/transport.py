@@ -193,9 +193,16 @@ class _UDPClient(statsd.StatsClient):  # type: ignore[misc]
         family, sockaddr = address
         self._addr = sockaddr
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
-        # Connected: the kernel reports an ICMP "port unreachable" (no daemon) as
-        # ConnectionRefusedError on a later send, and sends skip the per-packet route lookup.
-        self._sock.connect(sockaddr)
+        try:
+            # Connected: the kernel reports an ICMP "port unreachable" (no daemon) as
+            # ConnectionRefusedError on a later send, and sends skip the per-packet route
+            # lookup.
+            self._sock.connect(sockaddr)
+        except BaseException:
+            # No route (ENETUNREACH for IPv6 without one), a broadcast address: no client,
+            # so nobody else would ever close the socket.
+            self._sock.close()
+            raise
         self._prefix = prefix
         self._maxudpsize = max_udp_size
 
