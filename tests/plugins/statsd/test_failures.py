@@ -182,6 +182,55 @@ def test_a_host_lookup_that_hangs_does_not_stall_the_run(
     assert "looking up 'statsd.slow-dns.example' took more than 0.2 s" in warning
 
 
+def test_a_lookup_that_never_answers_costs_one_thread_however_many_runs(
+    monkeypatch: pytest.MonkeyPatch, statsd_console: StatsdDaemon, prefix: str
+) -> None:
+    # The one fake here, as above: a DNS that does not answer cannot be set up on this
+    # machine without changing its resolver for every process.
+    real_getaddrinfo = socket.getaddrinfo
+    host = "statsd.never-answers.example"
+    release = threading.Event()
+    lookups: list[str] = []
+
+    def hanging_dns(name: str, *args: Any, **kwargs: Any) -> Any:
+        flags = args[4] if len(args) > 4 else kwargs.get("flags", 0)
+        if name == host and not flags & socket.AI_NUMERICHOST:
+            lookups.append(name)
+            release.wait(120)
+            return real_getaddrinfo(HOST, *args, **kwargs)
+        return real_getaddrinfo(name, *args, **kwargs)
+
+    def resolving_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "hookline-statsd-resolve"]
+
+    monkeypatch.setattr(transport_module.socket, "getaddrinfo", hanging_dns)
+    config = StatsdConfig(host=host, port=statsd_console.port, prefix=prefix, resolve_timeout=0.1)
+    try:
+        for _ in range(4):
+            # A session's runs: each before_pipeline_run looks the host up again.
+            hooks = StatsdHooks(config)
+            hooks.before_pipeline_run({"pipeline_name": "__default__"}, PIPE)
+            assert run_pipeline(hooks) == {"c": [1, 2, 3]}
+
+        assert lookups == [host]
+        assert len(resolving_threads()) == 1
+    finally:
+        release.set()
+    for thread in resolving_threads():
+        thread.join(10)
+
+    # Answered: the next run looks the host up afresh, and sends.
+    hooks = StatsdHooks(config)
+    run_pipeline(hooks)
+    assert lookups == [host, host]
+    lines = wait_for_lines(
+        statsd_console,
+        prefix,
+        lambda lines: totals(lines, "c").get("run.__default__.nodes_completed") == 3,
+    )
+    assert totals(lines, "c")["run.__default__.nodes_completed"] == 3
+
+
 def test_the_host_is_looked_up_once_per_run(
     monkeypatch: pytest.MonkeyPatch, statsd_console: StatsdDaemon, prefix: str
 ) -> None:

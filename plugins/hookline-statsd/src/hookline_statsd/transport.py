@@ -19,7 +19,7 @@ import socket
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import statsd
 from statsd.client.stream import StreamPipeline
@@ -67,8 +67,9 @@ def resolve(config: StatsdConfig) -> Address | None:
         The address to send to, or ``None`` for the Unix socket transport (nothing to look up).
 
     Raises:
-        TimeoutError: If the lookup did not answer in time (it goes on in a daemon thread,
-            whose result is then ignored).
+        TimeoutError: If the lookup did not answer in time. It goes on in a daemon thread, and
+            a later call for the same host and port waits for that lookup rather than
+            starting another: a DNS that never answers costs one thread, not one per run.
         OSError: If the host is unknown (``socket.gaierror``).
     """
     if config.transport == "unix":
@@ -81,24 +82,54 @@ def resolve(config: StatsdConfig) -> Address | None:
         return found[0][0], found[0][4]
     except socket.gaierror:
         pass
-    outcome: list[Any] = []
-
-    def lookup() -> None:
-        try:
-            outcome.append(socket.getaddrinfo(config.host, config.port, family, kind))
-        except BaseException as error:  # handed to the waiting thread
-            outcome.append(error)
-
-    worker = threading.Thread(target=lookup, name="hookline-statsd-resolve", daemon=True)
-    worker.start()
-    worker.join(config.resolve_timeout)
-    if not outcome:
+    lookup = _Lookup.pending_or_new((config.host, config.port, family, kind))
+    if not lookup.done.wait(config.resolve_timeout):
         raise TimeoutError(
             f"looking up {config.host!r} took more than {config.resolve_timeout:g} s"
         )
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0][0][0], outcome[0][0][4]
+    if lookup.error is not None:
+        raise lookup.error
+    assert lookup.found is not None
+    return lookup.found[0][0], lookup.found[0][4]
+
+
+class _Lookup:
+    """One ``getaddrinfo`` call in a daemon thread, shared by every run that needs its answer
+    while it is pending."""
+
+    #: The lookups not answered yet, by (host, port, family, socket type).
+    _pending: ClassVar[dict[tuple[str, int, int, int], _Lookup]] = {}
+    _pending_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, key: tuple[str, int, int, int]) -> None:
+        self.key = key
+        self.done = threading.Event()
+        self.found: list[Any] | None = None
+        self.error: BaseException | None = None
+
+    @classmethod
+    def pending_or_new(cls, key: tuple[str, int, int, int]) -> _Lookup:
+        """The lookup of ``key`` still going on, or a new one, started."""
+        with cls._pending_lock:
+            lookup = cls._pending.get(key)
+            if lookup is None:
+                lookup = cls._pending[key] = cls(key)
+                threading.Thread(
+                    target=lookup._run, name="hookline-statsd-resolve", daemon=True
+                ).start()
+        return lookup
+
+    def _run(self) -> None:
+        host, port, family, kind = self.key
+        try:
+            self.found = socket.getaddrinfo(host, port, family, kind)
+        except BaseException as error:  # handed to the waiting thread
+            self.error = error
+        finally:
+            with self._pending_lock:
+                # Answered: the next run looks the host up afresh.
+                del self._pending[self.key]
+            self.done.set()
 
 
 def create_client(config: StatsdConfig, address: Address | None, prefix: str) -> Client:
