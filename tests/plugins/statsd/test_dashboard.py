@@ -79,6 +79,39 @@ def test_the_command_writes_the_dashboard_for_a_given_prefix(tmp_path: Path) -> 
     assert panel_targets(board) == panel_targets(dashboard())
 
 
+def test_the_command_replaces_a_dashboard_whole_never_in_place(tmp_path: Path) -> None:
+    folder = tmp_path / "provisioned"
+    folder.mkdir()
+    out = folder / "hookline.json"
+    out.write_text('{"old": "dashboard"}\n')
+    out.chmod(0o640)
+    old_inode = out.stat().st_ino
+
+    # What Grafana's provisioning would hold while the command writes: the old file, open.
+    with out.open() as reader:
+        done = hookline("statsd", "dashboard", "--prefix", "p", "-o", str(out), cwd=tmp_path)
+        # Written in place, the open file would now be truncated or half new.
+        assert reader.read() == '{"old": "dashboard"}\n'
+
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == dashboard_json("p")
+    assert out.stat().st_ino != old_inode
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [path.name for path in folder.iterdir()] == ["hookline.json"]
+
+
+def test_a_new_dashboard_file_gets_the_umask_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "hookline.json"
+    umask = os.umask(0o022)
+    os.umask(umask)
+
+    done = hookline("statsd", "dashboard", "-o", str(out), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    # Readable as any file the user writes: Grafana may run as another user.
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_the_command_follows_the_project_and_the_environment(
     make_project: ProjectFactory,
 ) -> None:

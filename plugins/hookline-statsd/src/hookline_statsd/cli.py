@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,9 +63,34 @@ def dashboard(project: Path | None, env: str | None, prefix: str | None, output:
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        _write_whole(output, text)
         click.echo(f"Wrote the dashboard for prefix '{chosen}' to {output}", err=True)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader (Grafana's provisioning polls its
+    folder) sees the old file or the new one, never a part of it.
+
+    The text goes to a temporary file in the same folder (``os.replace`` is atomic only
+    within one file system), which then takes the place of ``path``; a symbolic link is
+    followed, so the file it points to is the one replaced. The new file keeps the old one's
+    permissions, or gets the umask's for a new file (a private temporary file would hide the
+    dashboard from a Grafana running as another user).
+    """
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with temporary.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if target.exists():
+            shutil.copymode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _configured(project: Path | None, env: str | None) -> StatsdConfig:
