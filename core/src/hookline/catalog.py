@@ -12,9 +12,9 @@ import builtins
 import inspect
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hookline.datasets import (
     DATASET_TYPES,
@@ -25,9 +25,11 @@ from hookline.datasets import (
     resolve_dataset_type,
 )
 from hookline.datasets.base import redact, redact_url, secret_strings, split_protocol
-from hookline.errors import DatasetError, RemoteTraceback, did_you_mean
+from hookline.errors import DatasetError, RedactedError, RemoteTraceback, did_you_mean
 
 __all__ = ["DataCatalog"]
+
+_E = TypeVar("_E", bound=BaseException)
 
 #: The prefix of the names under which :meth:`DataCatalog.add_parameters` registers parameters.
 PARAMS_PREFIX = "params:"
@@ -42,7 +44,8 @@ class DataCatalog:
 
     def __init__(self, datasets: Mapping[str, AbstractDataset] | None = None) -> None:
         self._datasets: dict[str, AbstractDataset] = {}
-        # Every string of credentials.yml (from_config), hidden from the errors of a run.
+        # The secrets of credentials.yml and of inline credentials (from_config), longest
+        # first, hidden from the errors of a run.
         self._secrets: builtins.list[str] = []
         for name, dataset in (datasets or {}).items():
             self.add(name, dataset)
@@ -116,7 +119,8 @@ class DataCatalog:
             credentials_source=credentials_source,
         )
         built = cls({name: builder.build(name, entry) for name, entry in entries.items()})
-        built._secrets = secret_strings(credentials)
+        # Inline `credentials: {password: ...}` mappings are secrets as much as the file's.
+        built.hide_secrets([*secret_strings(credentials), *builder.secrets])
         return built
 
     def add(self, name: str, dataset: AbstractDataset, replace: bool = False) -> None:
@@ -164,19 +168,33 @@ class DataCatalog:
         copied._secrets = self._secrets
         return copied
 
-    def redact_error(self, error: BaseException) -> None:
-        """Hide every value of ``credentials.yml`` in ``error``'s message (and in the traceback
-        text of a worker process) with ``***``, in place: a node's error may quote a
-        connection string, and the log line, the run's error message and the error hooks
-        all show this one exception."""
-        if not self._secrets:
-            return
-        error.args = tuple(
-            redact(arg, self._secrets) if isinstance(arg, str) else arg for arg in error.args
-        )
-        cause = error.__cause__
-        if isinstance(cause, RemoteTraceback):
-            cause.text = redact(cause.text, self._secrets)
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secrets :meth:`redact_error` hides, longest first."""
+        return tuple(self._secrets)
+
+    def hide_secrets(self, secrets: Iterable[str]) -> None:
+        """Add ``secrets`` to those :meth:`redact_error` hides (a worker process's copy of the
+        catalog gets the main process's this way)."""
+        self._secrets = sorted({*self._secrets, *secrets}, key=len, reverse=True)
+
+    def redact_error(self, error: _E) -> _E | RedactedError:
+        """Hide the catalog's secrets and every URL's ``user:password@`` in ``error`` with ``***``
+        and return the error to show: a node's error may quote a connection string, and the
+        log line, the run's error message and the error hooks all show this one exception.
+
+        The message, the notes and the chained causes are rewritten in place when the text
+        comes from them. An exception whose message comes from elsewhere (``OSError.filename``,
+        a non-string argument) and still shows a secret is replaced by a :class:`RedactedError`
+        holding the hidden text, with the original's traceback and without its causes.
+        Calling it again on its result changes nothing.
+        """
+        secrets = self._secrets
+        _hide_in_place(error, secrets)
+        _hide_in_chain(error, secrets)
+        if isinstance(error, Exception) and _shows_secret(error, secrets):
+            return _stand_in(error, secrets)
+        return error
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -275,6 +293,71 @@ class DataCatalog:
         )
 
 
+def _hide_in_place(error: BaseException, secrets: builtins.list[str]) -> None:
+    """Hide ``secrets`` and URL passwords in the string arguments and notes of ``error`` (and
+    in the text of a worker's traceback)."""
+    error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, builtins.list):
+        error.__notes__ = [redact(n, secrets) if isinstance(n, str) else n for n in notes]
+    if isinstance(error, RemoteTraceback):
+        error.text = redact(error.text, secrets)
+
+
+def _stand_in(error: Exception, secrets: builtins.list[str]) -> RedactedError:
+    """A :class:`RedactedError` saying what ``error`` says, secrets hidden, raised from None."""
+    replacement = RedactedError(f"{type(error).__name__}: {redact(str(error), secrets)}")
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, builtins.list):
+        replacement.__notes__ = [redact(str(note), secrets) for note in notes]
+    replacement.__traceback__ = error.__traceback__
+    replacement.__suppress_context__ = True
+    remote = error.__cause__
+    # A worker's traceback (hidden by _hide_in_chain) is still the one worth reading.
+    replacement.__cause__ = remote if isinstance(remote, RemoteTraceback) else None
+    return replacement
+
+
+def _hide_in_chain(error: BaseException, secrets: builtins.list[str]) -> None:
+    """Hide ``secrets`` in the causes and contexts of ``error``, down the whole chain; a link
+    that still shows a secret is cut (a traceback would print it)."""
+    seen = {id(error)}
+    leaking: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        for attribute in ("__cause__", "__context__"):
+            chained = getattr(current, attribute)
+            if chained is None:
+                continue
+            if id(chained) not in seen:
+                seen.add(id(chained))
+                _hide_in_place(chained, secrets)
+                if _shows_secret(chained, secrets):
+                    leaking.add(id(chained))
+                else:
+                    pending.append(chained)
+            if id(chained) in leaking:
+                setattr(current, attribute, None)
+
+
+def _shows_secret(error: BaseException, secrets: builtins.list[str]) -> bool:
+    text = _text_of(error)
+    return text is not None and redact(text, secrets) != text
+
+
+def _text_of(error: BaseException) -> str | None:
+    """What printing ``error`` shows of it (its notes too), or ``None`` if ``str()`` fails."""
+    try:
+        text = str(error)
+    except Exception:
+        return None
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, builtins.list):
+        text = "\n".join([text, *map(str, notes)])
+    return text
+
+
 _VERBS = {"load": "load", "save": "save", "check": "check whether", "release": "release"}
 
 
@@ -316,6 +399,8 @@ class _EntryBuilder:
         self.project_path = project_path
         self.source = source
         self.credentials_source = credentials_source
+        #: The secrets of every entry's credentials, inline mappings included.
+        self.secrets: builtins.list[str] = []
 
     def build(self, name: str, entry: Any) -> AbstractDataset:
         where = f"{self.source}: catalog entry '{name}'"
@@ -338,6 +423,7 @@ class _EntryBuilder:
         if "credentials" in config:
             config["credentials"] = self._credentials(name, config["credentials"])
             secrets = secret_strings(config["credentials"])
+            self.secrets.extend(secrets)
         filepath = config.get("filepath")
         if self.project_path is not None and isinstance(filepath, str | os.PathLike):
             text = os.fspath(filepath)

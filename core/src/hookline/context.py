@@ -68,17 +68,26 @@ class HooklineContext:
         )
         catalog.add_parameters(self.params)
         feed_dict = {name: catalog.load(name) for name in catalog.list() if _is_param(name)}
-        self.hook_manager.call_before_run(
-            "after_catalog_created",
-            catalog=catalog,
-            conf_catalog=conf_catalog,
-            conf_creds=conf_creds,
-            parameters=self.params,
-            feed_dict=feed_dict,
-            save_version=save_version,
-            load_versions=load_versions,
-        )
-        return catalog
+        try:
+            self.hook_manager.call_before_run(
+                "after_catalog_created",
+                catalog=catalog,
+                conf_catalog=conf_catalog,
+                conf_creds=conf_creds,
+                parameters=self.params,
+                feed_dict=feed_dict,
+                save_version=save_version,
+                load_versions=load_versions,
+            )
+        except Exception as error:
+            # The hooks get the credentials, and a HookFailed quotes its cause: hide them.
+            failure = catalog.redact_error(error)
+            if failure is error:
+                raise
+        else:
+            return catalog
+        # Outside the except block, so that the original is not attached as the __context__.
+        raise failure
 
     def _describe_files(self, key: str) -> str:
         """Name the files behind config ``key`` for error messages, relative to the project."""

@@ -52,6 +52,15 @@ class HookFailed(Exception):
     """
 
 
+class RedactedError(Exception):
+    """Stands in for an exception that quoted a secret which could not be hidden in place (a
+    message built from ``OSError.filename`` or from a non-string argument). Its message is the
+    original's type name and message with the secrets replaced by ``***``; the traceback is the
+    original's, its causes are left out. Not a :class:`HooklineError`: like the error it
+    replaces, it is reported with its traceback.
+    """
+
+
 class WorkerDied(RuntimeError):
     """A worker process of ``ParallelRunner`` or ``DaskRunner`` died while it ran a node (killed
     by a signal, the out-of-memory killer, ``os._exit``). The message names the node and, when

@@ -220,32 +220,14 @@ class HooklineSession:
                     measurements=reporter.measurements_so_far(),
                 )
         except BaseException as error:
-            # Each plugin's error hook runs even when another one's fails.
-            hook_manager.call_every(
-                "on_pipeline_error",
-                error=error,
-                run_params=run_params,
-                pipeline=pipeline,
-                catalog=catalog,
-                measurements=reporter.measurements_so_far(),
-            )
-            if not isinstance(error, Exception):
-                raise
-            if isinstance(error, HooklineError) and not reporter.records:
-                # A configuration error found by a plugin before the first node (an unknown
-                # suite, an unreachable tracking server under the fail policy) is a usage
-                # error: nothing ran, so there is nothing to resume.
-                raise
-            completed = {r.name for r in reporter.records if r.status == "completed"}
-            raise RunFailed(
-                error,
-                result,
-                resume_nodes(pipeline, completed, catalog),
-                hook_manager.describe_failure(error),
-            ) from error
+            failure = _fail(error, hook_manager, pipeline, catalog, run_params, reporter, result)
+        else:
+            return result
         finally:
             hook_manager.unregister(collector)
-        return result
+        # Raised outside the except block, so that an original error whose secrets could not
+        # be hidden is not attached as the __context__ of what is raised.
+        raise failure
 
     def _run_params(
         self,
@@ -278,6 +260,46 @@ class HooklineSession:
             "namespace": None,
             "runner": type(runner).__name__,
         }
+
+
+def _fail(
+    error: BaseException,
+    hook_manager: HookManager,
+    pipeline: Pipeline,
+    catalog: DataCatalog,
+    run_params: dict[str, Any],
+    reporter: ProgressReporter,
+    result: RunResult,
+) -> BaseException:
+    """Fire ``on_pipeline_error`` for the error that ended a run; return what the run raises."""
+    # Hidden first: a pipeline hook or the runner's setup may quote a credential too, and the
+    # error hooks send what they get to trackers and logs.
+    error = catalog.redact_error(error)
+    # Each plugin's error hook runs even when another one's fails.
+    hook_manager.call_every(
+        "on_pipeline_error",
+        error=error,
+        run_params=run_params,
+        pipeline=pipeline,
+        catalog=catalog,
+        measurements=reporter.measurements_so_far(),
+    )
+    if not isinstance(error, Exception):
+        return error
+    if isinstance(error, HooklineError) and not reporter.records:
+        # A configuration error found by a plugin before the first node (an unknown suite, an
+        # unreachable tracking server under the fail policy) is a usage error: nothing ran,
+        # so there is nothing to resume.
+        return error
+    completed = {r.name for r in reporter.records if r.status == "completed"}
+    failed = RunFailed(
+        error,
+        result,
+        resume_nodes(pipeline, completed, catalog),
+        hook_manager.describe_failure(error),
+    )
+    failed.__cause__ = error
+    return failed
 
 
 def _select_pipeline(pipelines: dict[str, Pipeline], name: str) -> Pipeline:

@@ -27,11 +27,20 @@ _PROTOCOL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
 _URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 # Argument names whose values are secrets however they got there (load_args storage_options...).
 _SECRET_ARG = re.compile(
-    r"pass|secret|token|credential|auth|storage_options|client_kwargs|(^|_)key$", re.IGNORECASE
+    r"pass|secret|token|credential|auth|storage_options|client_kwargs|(^|_)key$|access_key"
+    r"|key_id|connection_string|conn_str",
+    re.IGNORECASE,
 )
+# A credentials value that is a connection string holding a password, wherever it sits: a URL
+# with a user ("postgresql://reader:pw@host/db") or an ODBC/Azure style "...;Password=...;".
+_CONNECTION_STRING = re.compile(
+    r"://[^/@\s]+@|(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey)\s*=", re.IGNORECASE
+)
+_URL_PASSWORD = re.compile(r"://[^/@\s:]*:([^/@\s]+)@")
 _REDACTED = "***"
-# Shorter strings would blank out ordinary words of a message; real secrets are longer.
-_MIN_SECRET_LENGTH = 4
+# Shorter strings would blank out ordinary words of a message ("admin", "data"); real secrets
+# are longer.
+_MIN_SECRET_LENGTH = 6
 
 
 def generate_timestamp() -> str:
@@ -70,24 +79,44 @@ def redact_args(args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def secret_strings(value: Any) -> list[str]:
-    """Every string (of 4+ characters) inside a credentials value, longest first."""
-    found: list[str] = []
+    """The secrets inside a credentials value, longest first.
 
-    def walk(item: Any) -> None:
-        if isinstance(item, str | bytes):
-            text = item.decode(errors="replace") if isinstance(item, bytes) else item
-            if len(text) >= _MIN_SECRET_LENGTH:
-                found.append(text)
-        elif isinstance(item, Mapping):
-            for sub in item.values():
-                walk(sub)
+    A secret is a string (or number) of 6+ characters under a secret-looking key (``password``,
+    ``token``, ``key``, ``storage_options``...), or a connection string holding a password
+    wherever it sits (the whole string, and its password alone). The other values (a user name,
+    a host, a bucket, a region) are no secret, and hiding them everywhere would blank out the
+    file and dataset names an error message must show.
+    """
+    found: set[str] = set()
+
+    def walk(item: Any, under_secret_key: bool) -> None:
+        if isinstance(item, Mapping):
+            for key, sub in item.items():
+                walk(sub, under_secret_key or bool(_SECRET_ARG.search(str(key))))
         elif isinstance(item, list | tuple | set | frozenset):
             for sub in item:
-                walk(sub)
+                walk(sub, under_secret_key)
+        elif not isinstance(item, bool):
+            _collect_secret(item, under_secret_key, found)
 
-    walk(value)
+    walk(value, False)
     # Longest first, so a secret that contains another is hidden whole.
-    return sorted(set(found), key=len, reverse=True)
+    return sorted(found, key=len, reverse=True)
+
+
+def _collect_secret(item: Any, under_secret_key: bool, found: set[str]) -> None:
+    if isinstance(item, bytes):
+        item = item.decode(errors="replace")
+    if under_secret_key and isinstance(item, int | float):
+        item = str(item)
+    if not isinstance(item, str):
+        return
+    if not (under_secret_key or _CONNECTION_STRING.search(item)):
+        return
+    # A URL's password is hidden alone too: an error may quote it without the rest.
+    for secret in (item, *_URL_PASSWORD.findall(item)):
+        if len(secret) >= _MIN_SECRET_LENGTH:
+            found.add(secret)
 
 
 def redact(text: str, secret_values: list[str]) -> str:

@@ -63,8 +63,8 @@ class NodeHookCallers:
 def run_node(node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_id: str) -> None:
     """Load a node's inputs, run it and save its outputs, firing the node and dataset hooks.
 
-    Any failure (a load, a hook, the function, a save) reaches ``on_node_error`` and is
-    re-raised.
+    Any failure (a load, a hook, the function, a save) has the catalog's secrets hidden (see
+    :meth:`DataCatalog.redact_error`), reaches ``on_node_error`` and is raised.
     """
     inputs: dict[str, Any] = {}
     try:
@@ -104,8 +104,16 @@ def run_node(node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_i
             if hooks.after_dataset_saved is not None:
                 hooks.after_dataset_saved(dataset_name=name, data=data, node=node)
     except Exception as error:
-        _notify_node_error(error, node, catalog, inputs, hooks, session_id)
-        raise
+        # Hidden before the error hooks see it: they send errors to trackers and logs.
+        failure = catalog.redact_error(error)
+        _notify_node_error(failure, node, catalog, inputs, hooks, session_id)
+        if failure is error:
+            raise
+    else:
+        return
+    # Raised outside the except block, so that the secret-holding original is not attached as
+    # its __context__.
+    raise failure
 
 
 def _replace_inputs(node: Node, inputs: dict[str, Any], replacements: list[Any]) -> dict[str, Any]:

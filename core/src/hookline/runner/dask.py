@@ -271,7 +271,7 @@ class _Scheduler:
                     reporter.add_measurements(outcome.measurements)
                     if outcome.error is not None:
                         error = outcome.raised()
-                        self.catalog.redact_error(error)
+                        error = self.catalog.redact_error(error)
                         reporter.node_failed(node, outcome.seconds, error)
                         if first_error is None:
                             first_error = error

@@ -125,7 +125,7 @@ class ParallelRunner(AbstractRunner):
                 reporter.add_measurements(outcome.measurements)
                 if outcome.error is not None:
                     error = outcome.raised()
-                    catalog.redact_error(error)
+                    error = catalog.redact_error(error)
                     reporter.node_failed(node, outcome.seconds, error)
                     first_error = first_error or error
                     continue

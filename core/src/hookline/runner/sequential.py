@@ -25,7 +25,7 @@ class SequentialRunner(AbstractRunner):
         for node in pipeline.nodes:
             seconds, error = timed_run_node(node, catalog, hooks, session_id)
             if error is not None:
-                catalog.redact_error(error)
+                error = catalog.redact_error(error)
                 reporter.node_failed(node, seconds, error)
                 raise error
             reporter.node_completed(node, seconds)

@@ -75,7 +75,7 @@ class ThreadRunner(AbstractRunner):
                 in_flight -= 1
                 seconds, error = future.result()
                 if error is not None:
-                    catalog.redact_error(error)
+                    error = catalog.redact_error(error)
                     reporter.node_failed(node, seconds, error)
                     first_error = first_error or error
                     continue

@@ -62,6 +62,8 @@ class WorkerSetup:
             sent empty: their data travels with each node).
         nodes: The pipeline's nodes; tasks name a node by its index here.
         session_id: Passed to the node hooks.
+        secrets: What the main process's catalog hides from errors: the worker hides it before
+            its ``on_node_error`` hooks see an error.
     """
 
     recipe: HookRecipe
@@ -69,6 +71,7 @@ class WorkerSetup:
     datasets: dict[str, bytes]
     nodes: list[Node]
     session_id: str
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass
@@ -170,7 +173,7 @@ def prepare_worker_setup(
     datasets = _pickle_datasets(pipeline, catalog, dumps)
     nodes = pipeline.nodes
     _check_nodes(nodes, dumps)
-    setup = WorkerSetup(recipe, states, datasets, nodes, session_id)
+    setup = WorkerSetup(recipe, states, datasets, nodes, session_id, catalog.secrets)
     # The folders go first, outside the payload: the worker needs them on sys.path before it
     # can unpickle node functions and hooks of the project.
     return pickle.dumps((recipe.sys_path, dumps(setup)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -301,6 +304,7 @@ class WorkerRun:
         add_to_sys_path(sys_path)
         setup: WorkerSetup = pickle.loads(payload)
         self.catalog = DataCatalog({n: pickle.loads(d) for n, d in setup.datasets.items()})
+        self.catalog.hide_secrets(setup.secrets)
         self.hook_manager = setup.recipe.build()
         self.hooks = NodeHookCallers(self.hook_manager)
         self.nodes = setup.nodes
@@ -373,9 +377,11 @@ class WorkerRun:
             f"process: {'; '.join(problems) or 'unknown'}. Return picklable data, or save "
             "the output(s) to a file dataset in catalog.yml."
         )
-        _notify_node_error(failure, node, self.catalog, {}, self.hooks, self.session_id)
+        # The pickling error may quote the data, which may hold a credential.
+        hidden = self.catalog.redact_error(failure)
+        _notify_node_error(hidden, node, self.catalog, {}, self.hooks, self.session_id)
         outcome.outputs = {}
-        outcome.error, outcome.remote = self.package_error(failure)
+        outcome.error, outcome.remote = self.package_error(hidden)
         return outcome
 
     def package_error(self, error: BaseException) -> tuple[BaseException, RemoteTraceback]:
