@@ -125,3 +125,51 @@ def test_a_failure_outside_hooks_is_not_attributed() -> None:
     with pytest.raises(ValueError, match="not from a hook") as raised:
         raise ValueError("not from a hook")
     assert manager.describe_failure(raised.value) is None
+
+
+# -- error hooks -----------------------------------------------------------------------------
+
+
+class WrapsErrorHooks:
+    """An ``on_node_error`` hook wrapper (a tracing plugin would time the error hooks so)."""
+
+    def __init__(self) -> None:
+        self.wrapped = 0
+
+    @hook_impl(hookwrapper=True)
+    def on_node_error(self) -> Any:
+        self.wrapped += 1
+        yield
+
+
+class BrokenErrorHook:
+    @hook_impl
+    def on_node_error(self, error: BaseException) -> None:
+        raise RuntimeError("the error hook broke")
+
+
+def node_failing(x: int) -> int:
+    raise ValueError("the node's own error")
+
+
+def test_a_raising_error_hook_beside_a_wrapper_does_not_replace_the_node_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wrapper = WrapsErrorHooks()
+    manager = create_hook_manager([wrapper, BrokenErrorHook()], load_entry_points=False)
+
+    with pytest.raises(ValueError, match="the node's own error"):
+        SequentialRunner().run(
+            pipeline([node(node_failing, "x", "y", name="n")]),
+            DataCatalog({"x": MemoryDataset(1)}),
+            manager,
+        )
+
+    assert wrapper.wrapped == 1
+    logged = [r.getMessage() for r in caplog.records if r.name == "hookline.hooks.manager"]
+    assert len(logged) == 1, logged
+    assert logged[0].startswith(
+        "hook on_node_error of BrokenErrorHook (from settings) failed while a hook wrapper ran "
+        "the on_node_error hooks together"
+    )
+    assert logged[0].endswith("RuntimeError: the error hook broke")

@@ -374,17 +374,32 @@ class HookManager(pluggy.PluginManager):
         its own: one that raises is logged (naming its hook, class and source) and the others
         still run, so that a broken plugin cannot keep another from ending its work (an MLflow
         run left open). Ctrl-C stops the implementation it interrupts (a hung one); the others
-        still run, then the ``KeyboardInterrupt`` is raised; a second Ctrl-C stops them all."""
+        still run, then the ``KeyboardInterrupt`` is raised; a second Ctrl-C stops them all.
+
+        With a hook wrapper among them, pluggy runs them all in one call: a failure is logged
+        all the same (never raised in place of the error being handled), but it stops the
+        implementations after it."""
         caller = getattr(self.hook, hook_name)
-        impls = caller.get_hookimpls()
-        if any(impl.hookwrapper or impl.wrapper for impl in impls):
-            # Only pluggy can run wrappers around the others.
-            caller(**kwargs)
+        if any(impl.hookwrapper or impl.wrapper for impl in caller.get_hookimpls()):
+            # Only pluggy can run wrappers around the others (so one failure stops the rest);
+            # still, a failing error hook must not replace the error being reported.
+            try:
+                caller(**kwargs)
+            except Exception as error:
+                logger.error(
+                    "%s failed while a hook wrapper ran the %s hooks together, so the ones after "
+                    "it may not have run: %s: %s",
+                    self.describe_failure(error) or f"A {hook_name} hook",
+                    hook_name,
+                    type(error).__name__,
+                    error,
+                    exc_info=error,
+                )
             return
         interrupted: KeyboardInterrupt | None = None
-        for impl in reversed(impls):  # pluggy calls the list back to front
+        for impl in _plain_impls(self, hook_name):
             try:
-                impl.function(*(kwargs[arg] for arg in impl.argnames))
+                _call(impl, kwargs)
             except KeyboardInterrupt as interrupt:
                 if interrupted is not None:
                     raise
@@ -541,8 +556,7 @@ def export_worker_states(manager: HookManager, run_params: Mapping[str, Any]) ->
     """
     states: dict[str, Any] = {}
     for impl in _plain_impls(manager, "export_worker_state"):
-        kwargs = {"run_params": run_params}
-        state = impl.function(*(kwargs[arg] for arg in impl.argnames))
+        state = _call(impl, {"run_params": run_params})
         if state is not None:
             states[impl.plugin_name] = state
     return states
@@ -552,11 +566,16 @@ def restore_worker_states(manager: HookManager, states: Mapping[str, Any]) -> No
     """Call every ``restore_worker_state`` implementation, one by one, in firing order, each
     with the state its own plugin exported (``None`` when it exported none)."""
     for impl in _plain_impls(manager, "restore_worker_state"):
-        kwargs = {"state": states.get(impl.plugin_name)}
-        impl.function(*(kwargs[arg] for arg in impl.argnames))
+        _call(impl, {"state": states.get(impl.plugin_name)})
 
 
 def _plain_impls(manager: HookManager, hook_name: str) -> list[Any]:
-    # pluggy calls the list back to front; wrappers make no sense for a per-plugin value.
+    """The implementations of ``hook_name`` but wrappers, in firing order (pluggy calls its
+    list back to front), for the hooks hookline calls one implementation at a time."""
     impls = getattr(manager.hook, hook_name).get_hookimpls()
     return [impl for impl in reversed(impls) if not (impl.hookwrapper or impl.wrapper)]
+
+
+def _call(impl: Any, kwargs: Mapping[str, Any]) -> Any:
+    """Call one implementation with the arguments it asks for, as pluggy would."""
+    return impl.function(*(kwargs[arg] for arg in impl.argnames))
