@@ -8,6 +8,7 @@ to the workers) and what hooks see in a worker is recorded into a file.
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from hookline import (
     publish_measurement,
 )
 from hookline.datasets import MemoryDataset
-from hookline.errors import DatasetError, NodeInputError
+from hookline.errors import DatasetError, HookFailed, NodeInputError
 from hookline.hooks.manager import create_hook_manager
 from hookline.runner import AbstractRunner, DaskRunner, ParallelRunner
 from hookline.session import HooklineSession, RunFailed
@@ -329,3 +330,44 @@ def test_session_failure_fires_on_node_error_then_on_pipeline_error(
     # y lived in memory only, so resuming must re-run the node that made it.
     assert failure.value.resume_from == ["double"]
     assert [r.status for r in failure.value.result.records] == ["completed", "failed"]
+
+
+FAILING_SETUP_SETTINGS = """
+from hookline import hook_impl
+
+
+class FailingSetup:
+    # A plugin that connects to its server when the context is created: down the first time.
+    calls = 0
+
+    @hook_impl
+    def after_context_created(self, context):
+        FailingSetup.calls += 1
+        if FailingSetup.calls == 1:
+            raise ConnectionError("tracking server down")
+
+
+HOOKS = (FailingSetup(),)
+"""
+
+
+def test_a_context_whose_after_context_created_failed_is_not_handed_out(
+    make_project: ProjectFactory,
+) -> None:
+    project = make_project(
+        LIFECYCLE_NODES,
+        'return {"__default__": pipeline([node(double, "params:x", "y", name="double")])}',
+        settings=FAILING_SETUP_SETTINGS,
+        conf={"base/parameters.yml": "x: 21\n"},
+    )
+    session = HooklineSession.create(project)
+    with pytest.raises(HookFailed, match="tracking server down"):
+        session.load_context()
+
+    # The next call sets the context up again, and every plugin sees it this time.
+    context = session.load_context()
+
+    settings = importlib.import_module(f"{project.name}.settings")
+    assert settings.FailingSetup.calls == 2
+    assert session.load_context() is context
+    assert session.run().outputs == {"y": 42}

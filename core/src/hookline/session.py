@@ -141,10 +141,13 @@ class HooklineSession:
                 env=self.env,
                 runtime_params=self.extra_params,
             )
-            self._context = HooklineContext(
+            context = HooklineContext(
                 self.metadata, config_loader, hook_manager, self.env, self.extra_params
             )
-            hook_manager.call_before_run("after_context_created", context=self._context)
+            hook_manager.call_before_run("after_context_created", context=context)
+            # Kept only once every plugin has seen it: after a failing hook, the next call
+            # builds it again rather than hand out a context some plugins never set up.
+            self._context = context
         return self._context
 
     def run(
