@@ -261,6 +261,19 @@ def test_load_versions_must_name_versioned_entries() -> None:
         DataCatalog.from_config(config, load_versions={"plain": "v"})
 
 
+@pytest.mark.parametrize("versioned", ["no", "false", "yes", 1, [True]])
+@pytest.mark.parametrize("load_versions", [None, {"x": "2024-01-01T00.00.00.000000Z"}])
+def test_versioned_must_be_true_or_false(versioned: Any, load_versions: Any) -> None:
+    # "no" is a non-empty string: taken by its truth value it would mean versioned.
+    config = {"x": {"type": "text.TextDataset", "filepath": "x.txt", "versioned": versioned}}
+    with pytest.raises(DatasetError) as info:
+        DataCatalog.from_config(config, load_versions=load_versions, source="conf/base/catalog.yml")
+    assert str(info.value) == (
+        "conf/base/catalog.yml: catalog entry 'x': 'versioned' must be true or false, "
+        f"not a {type(versioned).__name__}"
+    )
+
+
 # -- load / save / errors ------------------------------------------------------------------
 
 

@@ -105,7 +105,7 @@ class DataCatalog:
                     f"Load version given for '{name}', which is not in {source}."
                     f"{did_you_mean(name, entries)}"
                 )
-            if not (isinstance(entry, Mapping) and entry.get("versioned")):
+            if not (isinstance(entry, Mapping) and _versioned(name, entry, source)):
                 raise DatasetError(
                     f"Load version given for '{name}', which is not versioned in {source} "
                     "(add 'versioned: true' to its entry)"
@@ -431,7 +431,7 @@ class _EntryBuilder:
                 config["filepath"] = str(self.project_path / text)
         where = f"{where} ({type_name})"
         accepted = _check_arguments(dataset_cls, config, where)
-        if config.get("versioned"):
+        if _versioned(name, config, self.source):
             if accepted is not None and "version" not in accepted:
                 raise DatasetError(f"{where}: this dataset type cannot be versioned")
             config["version"] = Version(self.load_versions.get(name), self.save_version)
@@ -470,6 +470,18 @@ class _EntryBuilder:
                 f"not a {type(found).__name__}"
             )
         return dict(found)
+
+
+def _versioned(name: str, entry: Mapping[str, Any], source: str) -> bool:
+    """Whether catalog entry ``name`` is versioned; anything but true or false is refused
+    (YAML's ``versioned: "no"`` is a non-empty string, which must not mean true)."""
+    versioned = entry.get("versioned", False)
+    if not isinstance(versioned, bool):
+        raise DatasetError(
+            f"{source}: catalog entry '{name}': 'versioned' must be true or false, "
+            f"not a {type(versioned).__name__}"
+        )
+    return versioned
 
 
 def _check_arguments(
