@@ -299,9 +299,14 @@ def _hide_in_place(error: BaseException, secrets: builtins.list[str]) -> None:
     error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
     notes = getattr(error, "__notes__", None)
     if isinstance(notes, builtins.list):
-        error.__notes__ = [redact(n, secrets) if isinstance(n, str) else n for n in notes]
+        _set_notes(error, [redact(n, secrets) if isinstance(n, str) else n for n in notes])
     if isinstance(error, RemoteTraceback):
         error.text = redact(error.text, secrets)
+
+
+def _set_notes(error: BaseException, notes: builtins.list[Any]) -> None:
+    # setattr: exceptions have notes from Python 3.11 on, and the types target 3.10.
+    setattr(error, "__notes__", notes)  # noqa: B010
 
 
 def _stand_in(error: Exception, secrets: builtins.list[str]) -> RedactedError:
@@ -309,7 +314,7 @@ def _stand_in(error: Exception, secrets: builtins.list[str]) -> RedactedError:
     replacement = RedactedError(f"{type(error).__name__}: {redact(str(error), secrets)}")
     notes = getattr(error, "__notes__", None)
     if isinstance(notes, builtins.list):
-        replacement.__notes__ = [redact(str(note), secrets) for note in notes]
+        _set_notes(replacement, [redact(str(note), secrets) for note in notes])
     replacement.__traceback__ = error.__traceback__
     replacement.__suppress_context__ = True
     remote = error.__cause__
