@@ -185,3 +185,26 @@ def test_hooks_pickle_with_their_settings_only() -> None:
 
     assert copy.config == config
     assert copy.config.inputs == {"companies": config.datasets[0]}
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        (
+            "cannot connect to postgresql://analyst:s3cr3t@db:5432/warehouse\nconfig: {...}",
+            "OSError: cannot connect to postgresql://***@db:5432/warehouse",
+        ),
+        # An unescaped '@' in the password: hidden whole, not up to its first '@'.
+        ("mysql+pymysql://analyst:p@ss@db/w", "OSError: mysql+pymysql://***@db/w"),
+        (
+            "no such file: gx/great_expectations.yml",
+            "OSError: no such file: gx/great_expectations.yml",
+        ),
+        ("", "OSError"),
+    ],
+)
+def test_an_error_is_quoted_by_its_first_line_without_credentials(text: str, quoted: str) -> None:
+    # Used for every error the start-up message quotes (context_files.unreadable_context_error).
+    from hookline_great_expectations.engines.context_files import quote_error
+
+    assert quote_error(OSError(text)) == quoted

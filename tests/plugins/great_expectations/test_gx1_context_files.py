@@ -56,3 +56,27 @@ def test_a_damaged_context_file_is_named_before_any_node(
     listed = message.split("damaged file(s): ", 1)[1].split(". Fix or restore them", 1)[0]
     assert [other for other in DAMAGEABLE if str(project / "gx" / other) in listed] == [relative]
     assert ran(project) == set()
+
+
+def test_the_error_never_quotes_a_connection_string_of_the_damaged_file(
+    ge_project: ProjectFactory,
+) -> None:
+    project = ge_project(
+        ge_config({"companies": {"suite": "companies"}}), build_context=build_gx1_context
+    )
+    variables = project / "gx" / "uncommitted" / "config_variables.yml"
+    # A bad edit on the line of a secret: YAML parsers quote the line they stopped at.
+    variables.write_text(
+        "warehouse_url: postgresql://analyst:s3cr3t@db.example:5432/warehouse: [unclosed\n"
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        HooklineSession.create(project).run(runner=SequentialRunner())
+
+    message = str(caught.value)
+    assert f"damaged file(s): {variables} (" in message
+    assert "s3cr3t" not in message
+    assert "analyst" not in message
+    # One line: Great Expectations' own text is cut to its first line.
+    assert "\n" not in message
+    assert ran(project) == set()

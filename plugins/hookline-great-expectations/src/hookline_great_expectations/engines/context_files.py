@@ -5,11 +5,17 @@ Great Expectations reports a damaged configuration file with the parser's messag
 name. When preparing the context fails, :func:`unreadable_context_error` reads the context's
 own configuration files again (YAML and JSON, not the stored results or Data Docs) and names
 each one that cannot be read or parsed.
+
+Errors are quoted by their first line only, with the credentials of any URL in it hidden: a
+parser's message goes on to quote the line it stopped at, and Great Expectations' may repeat
+the configuration with its variables substituted (a ``connection_string`` from
+``config_variables.yml``), neither of which belongs in a start-up error or a log.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +24,15 @@ import yaml
 from hookline.errors import ConfigError
 from hookline_great_expectations.config import GreatExpectationsConfig
 
-__all__ = ["unreadable_context_error", "unreadable_files"]
+__all__ = ["quote_error", "unreadable_context_error", "unreadable_files"]
 
 #: Folders under ``uncommitted/`` that hold results, Data Docs and the plugin's own files:
 #: written by runs, never configuration, and possibly thousands of files.
 OUTPUT_FOLDERS = frozenset({"validations", "data_docs", "hookline"})
+
+#: The ``user:password@`` of a URL (``postgresql://user:password@host/db``). Greedy up to the
+#: last ``@`` of the word, so that a password holding an unescaped ``@`` is hidden whole.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s'\"<>]*@")
 
 
 def _configuration_files(root: Path) -> Iterator[Path]:
@@ -42,9 +52,17 @@ def _problem(path: Path) -> str | None:
         else:
             yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        return f"{type(error).__name__}: {first_line}".rstrip(": ")
+        return quote_error(error)
     return None
+
+
+def quote_error(error: BaseException) -> str:
+    """``error`` as a start-up message may quote it: ``Type: first line``, with the
+    credentials of any URL in it replaced by ``***``."""
+    text = str(error).strip()
+    first_line = text.splitlines()[0] if text else ""
+    hidden = _URL_CREDENTIALS.sub(r"\g<scheme>***@", first_line)
+    return f"{type(error).__name__}: {hidden}".rstrip(": ")
 
 
 def unreadable_files(root: Path) -> dict[Path, str]:
@@ -64,7 +82,7 @@ def unreadable_context_error(
     """The start-up error for a context at ``root`` that Great Expectations failed to open or
     read with ``error``, naming the damaged files when there are some."""
     problems = unreadable_files(root)
-    cause = f"{type(error).__name__}: {str(error).strip()}"
+    cause = quote_error(error)
     if problems:
         listed = "; ".join(f"{path} ({why})" for path, why in problems.items())
         return ConfigError(
