@@ -149,7 +149,9 @@ class MemoryHooks:
 
     @hook_impl
     def before_pipeline_run(self) -> None:
-        """Start a new run: a fresh summary, and a fresh chance after a failure."""
+        """Start a new run: measuring resumes (and may warn again) if the previous run gave up
+        after a failure. The summary after the run needs no reset: it is made from the
+        ``measurements`` the core passes to ``after_pipeline_run``."""
         self._start_run()
 
     # Opening hooks fire last and closing ones first, so that the time other plugins' hooks
