@@ -103,9 +103,10 @@ def error_line(stderr: str) -> str:
     return lines[-1]
 
 
-#: The module the plugin's entry point imports; it reads ``HOOKLINE_BROKENPLUGIN_FAULT`` when
-#: it is imported, so it must be imported afresh for each fault.
-FAULTY_MODULE = "hookline_brokenplugin.hooks"
+#: The package of the plugin's entry point; its ``hooks`` module reads
+#: ``HOOKLINE_BROKENPLUGIN_FAULT`` when it is imported, so it must be imported afresh for each
+#: fault.
+FAULTY_PACKAGE = "hookline_brokenplugin"
 
 
 @pytest.fixture
@@ -113,10 +114,17 @@ def fresh_faulty_plugin() -> Iterator[None]:
     """Import hookline-brokenplugin afresh in this test, and forget it afterwards: a faulty
     module left in ``sys.modules`` would break every later test of this process that loads
     entry-point plugins (there the plugin must fail to import, as it does when its variable
-    is unset)."""
-    sys.modules.pop(FAULTY_MODULE, None)
+    is unset). Every module of the package goes: a submodule left behind would hold on to the
+    fault it was imported with."""
+    forget_faulty_plugin()
     yield
-    sys.modules.pop(FAULTY_MODULE, None)
+    forget_faulty_plugin()
+
+
+def forget_faulty_plugin() -> None:
+    """Drop the plugin's package and every module under it from ``sys.modules``."""
+    for name in [n for n in sys.modules if n.split(".")[0] == FAULTY_PACKAGE]:
+        del sys.modules[name]
 
 
 def mlflow_fires_first(hook: str, hooks_listing: str) -> bool:
