@@ -114,9 +114,15 @@ class _Lookup:
             lookup = cls._pending.get(key)
             if lookup is None:
                 lookup = cls._pending[key] = cls(key)
-                threading.Thread(
-                    target=lookup._run, name="hookline-statsd-resolve", daemon=True
-                ).start()
+                try:
+                    threading.Thread(
+                        target=lookup._run, name="hookline-statsd-resolve", daemon=True
+                    ).start()
+                except BaseException:
+                    # No thread (the process is out of them): no lookup for later runs to
+                    # wait for either.
+                    del cls._pending[key]
+                    raise
         return lookup
 
     def _run(self) -> None:
