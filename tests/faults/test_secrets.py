@@ -5,12 +5,15 @@ Expectations result, no file written outside the data folder."""
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.integration.servers import statsd_graphite
+from tests.integration.servers.statsd_graphite import statsd_console  # noqa: F401
 
 from .conftest import (
     PRODUCT_PLUGINS,
@@ -50,29 +53,15 @@ def canaries() -> dict[str, str]:
 
 
 @pytest.fixture
-def statsd_lines(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
+def statsd_lines(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A callable returning every line a real StatsD daemon received, with the plugin pointed
-    at that daemon; ``None`` when the daemon's test helper has not landed yet."""
-    try:
-        from tests.integration.servers import statsd_graphite
-    except ImportError:  # the helper is another change in progress: that part is skipped
-        return None
-    daemon = request.getfixturevalue("statsd_console")
+    at that daemon (the daemon skips the test when it is not installed, and fails it under
+    CI)."""
+    daemon: statsd_graphite.StatsdDaemon = request.getfixturevalue("statsd_console")
     monkeypatch.setenv("STATSD_HOST", daemon.host)
     monkeypatch.setenv("STATSD_PORT", str(daemon.port))
     monkeypatch.setenv("STATSD_PREFIX", statsd_graphite.unique_prefix("secrets"))
     return daemon.received
-
-
-@pytest.fixture
-def statsd_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The StatsD daemon of tests/integration/servers/statsd_graphite.py, started for this
-    module's tests (skips, or fails under CI, when it is not installed)."""
-    from tests.integration.servers import statsd_graphite
-
-    statsd_graphite.require(statsd_graphite.missing_daemon())
-    with statsd_graphite.statsd_daemon(tmp_path_factory.mktemp("statsd-secrets")) as daemon:
-        yield daemon
 
 
 def files_holding(folder: Path, text: str, skip: tuple[Path, ...] = ()) -> list[Path]:
@@ -137,10 +126,9 @@ def test_canaries_reach_no_output_of_a_run_with_every_plugin(
         assert canary not in output, f"the {place} canary is in the output"
         assert canary not in repr(run.data.params), f"the {place} canary is an MLflow param"
         assert canary not in repr(run.data.tags), f"the {place} canary is an MLflow tag"
-        if statsd_lines is not None:
-            lines = statsd_lines()
-            assert lines, "StatsD received nothing"
-            assert not [line for line in lines if canary in line], f"{place} canary in StatsD"
+        lines = statsd_lines()
+        assert lines, "StatsD received nothing"
+        assert not [line for line in lines if canary in line], f"{place} canary in StatsD"
         # MLflow's store and artifacts, the GX context and its results, the memory report,
         # logs: every file the run wrote outside the data folder, and the temporary folder.
         leaked = files_holding(project, canary, skip=(project / "conf", project / "data"))
@@ -171,13 +159,54 @@ def connect(con):
 """
 
 
-@pytest.mark.parametrize("runner", ["SequentialRunner", "ThreadRunner", "ParallelRunner"])
+#: A project hook recording what the error hooks receive (everything printing the error would
+#: show, causes included) into the file named by FAULTS_ERROR_LOG, from whichever process it
+#: runs in: worker processes import the settings too.
+ERROR_RECORDING_SETTINGS = """
+import json
+import os
+import traceback
+
+from hookline import hook_impl
+
+
+def _record(hook, error):
+    shown = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    entry = {"hook": hook, "pid": os.getpid(), "shown": shown}
+    with open(os.environ["FAULTS_ERROR_LOG"], "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\\n")
+
+
+class RecordErrors:
+    @hook_impl
+    def on_node_error(self, error):
+        _record("on_node_error", error)
+
+    @hook_impl
+    def on_pipeline_error(self, error):
+        _record("on_pipeline_error", error)
+
+
+HOOKS = (RecordErrors(),)
+"""
+
+
+@pytest.mark.parametrize(
+    "runner", ["SequentialRunner", "ThreadRunner", "ParallelRunner", "DaskRunner"]
+)
 def test_a_node_error_holding_a_credential_is_redacted(
-    make_project: ProjectFactory, canaries: dict[str, str], runner: str
+    make_project: ProjectFactory,
+    canaries: dict[str, str],
+    runner: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    error_log = tmp_path / "error-hooks.jsonl"
+    monkeypatch.setenv("FAULTS_ERROR_LOG", str(error_log))
     project = make_project(
         CONNECTING_NODES,
         'return {"__default__": pipeline([node(connect, "db", "rows", name="connect")])}',
+        settings=ERROR_RECORDING_SETTINGS,
     )
     package = project.name
     (project / "conf/base/catalog.yml").write_text(
@@ -196,3 +225,12 @@ def test_a_node_error_holding_a_credential_is_redacted(
     log_line = next(line for line in done.stderr.splitlines() if "Node connect failed" in line)
     assert log_line.endswith(hidden)
     assert f"Error: Pipeline run failed: {hidden}" in done.stderr
+    # What the error hooks received (a tracker would send it on): hidden too, also in the
+    # worker processes of ParallelRunner and DaskRunner, where on_node_error runs.
+    received = [json.loads(line) for line in error_log.read_text().splitlines()]
+    assert [entry["hook"] for entry in received] == ["on_node_error", "on_pipeline_error"]
+    for entry in received:
+        assert canaries["cred"] not in entry["shown"], entry["hook"]
+        assert entry["shown"].rstrip().endswith(hidden), entry["shown"]
+    in_worker = received[0]["pid"] != received[1]["pid"]
+    assert in_worker is (runner in {"ParallelRunner", "DaskRunner"})
