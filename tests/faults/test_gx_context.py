@@ -46,8 +46,26 @@ def garbage_suite(gx: Path) -> None:
 def unreadable_folder(gx: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root reads files whatever their permissions")
-    for path in [gx, *gx.rglob("*")]:
-        path.chmod(0)
+    # Deepest first: once a folder is mode 0, nothing inside it can be reached any more.
+    for path in sorted(gx.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if not path.is_symlink():
+            path.chmod(0)
+    gx.chmod(0)
+
+
+def restore_permissions(folder: Path) -> None:
+    """Make ``folder`` and everything under it readable again (so that pytest can remove it),
+    top-down: a folder's content can only be listed once the folder is readable."""
+    pending = [folder]
+    while pending:
+        path = pending.pop()
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+            pending.extend(path.iterdir())
+        else:
+            path.chmod(0o644)
 
 
 FAULTS: dict[str, Callable[[Path], None]] = {
@@ -77,13 +95,12 @@ def test_an_unreadable_context_is_one_error_before_the_first_node(
         },
     )
     gx = build_gx1_context(project)
-    FAULTS[fault](gx)
     try:
+        # Inside the try: a fault injected halfway is undone too.
+        FAULTS[fault](gx)
         done = invoke_hookline(project, "run")
     finally:
-        for path in [gx, *gx.rglob("*")]:
-            if not path.is_symlink():
-                path.chmod(0o755)  # so that pytest can remove it
+        restore_permissions(gx)
 
     assert done.exception is None, done.stderr
     assert done.exit_code == 2, done.stderr
