@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Invocation, PluginSwitch, ProjectFactory, invoke_hookline
+from .conftest import Invocation, PluginSwitch, ProjectFactory, invoke_hookline, mlflow_runs
 
 #: Modest example counts for the CI budget, always the same examples.
 FUZZ = settings(
@@ -370,12 +370,18 @@ def odd_named_project(make_project: ProjectFactory) -> Path:
     return make_project("import os\n" + NODES, ODD_NAMED_NODE, conf=VALID)
 
 
+#: Node names the core refuses, each with its message; any other name must run.
+REFUSED_NODE_NAMES = {"": "Error: Node names must be non-empty strings, got ''."}
+
+
 @settings(FUZZ, max_examples=15)  # every plugin on: each example is a tracked run
 @given(name=ODD_ARGUMENTS.filter(lambda name: "\x00" not in name))
 @example(name="weird name:with|statsd@chars/and.dots ü")
+@example(name="")
 def test_a_node_with_an_odd_name_runs_with_every_plugin(
     odd_named_project: Path,
     enable_plugins: PluginSwitch,
+    shared_store_uri: str,
     mlflow_experiment: str,
     monkeypatch: pytest.MonkeyPatch,
     name: str,
@@ -384,5 +390,23 @@ def test_a_node_with_an_odd_name_runs_with_every_plugin(
     monkeypatch.setenv("STATSD_HOST", "127.0.0.1")
     monkeypatch.setenv("STATSD_PORT", str(closed_udp_port()))
     monkeypatch.setenv("FAULTS_NODE_NAME", name)
+    # The experiment is the test's, shared by its examples: this example's run is the new one.
+    before = {run.info.run_id for run in mlflow_runs(shared_store_uri, mlflow_experiment)}
+
     done = invoke_hookline(odd_named_project, "run")
-    assert_clear_outcome(done, "node")
+
+    assert done.exception is None, f"an exception escaped: {done.exception!r}\n{done.stderr}"
+    assert "Traceback" not in done.stderr, done.stderr
+    if name in REFUSED_NODE_NAMES:
+        assert done.exit_code == 2, done.stderr
+        assert error_lines(done) == [REFUSED_NODE_NAMES[name]], done.stderr
+        return
+    assert done.exit_code == 0, done.stderr
+    # The plugins recorded the node, whatever its name: MLflow its duration and the memory
+    # plugin's figures, in the run's one MLflow run.
+    runs = mlflow_runs(shared_store_uri, mlflow_experiment)
+    [run] = [run for run in runs if run.info.run_id not in before]
+    assert run.info.status == "FINISHED"
+    for prefix in ("node_duration_s/", "memory.node.peak/"):
+        recorded = [key for key in run.data.metrics if key.startswith(prefix)]
+        assert len(recorded) == 1, (prefix, sorted(run.data.metrics))
