@@ -18,6 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hookline.errors import ProjectError
+from hookline.project import read_metadata
+
 #: The pandas data source hookline-great-expectations keeps for suite-style datasets (the
 #: plugin's ``data_source`` setting), and the batch definition name it gives each asset.
 PLUGIN_DATA_SOURCE = "hookline"
@@ -73,8 +76,35 @@ def _suites() -> dict[str, Callable[[], list[Any]]]:
     }
 
 
+class NotTheExampleProject(Exception):
+    """The folder given is not the example project's, so its ``gx/`` is not replaced."""
+
+
+def check_example_project(folder: Path) -> None:
+    """Refuse any folder but the example project's: :func:`build` deletes ``<folder>/gx``.
+
+    Raises:
+        NotTheExampleProject: Naming the folder and what it lacks.
+    """
+    try:
+        package = read_metadata(folder / "pyproject.toml").package_name
+    except ProjectError as error:
+        raise NotTheExampleProject(f"{folder} is not the example project: {error}") from None
+    if package != "spaceflights" or not (folder / "conf").is_dir():
+        raise NotTheExampleProject(
+            f"{folder} is not the example project (a conf/ folder and package_name "
+            f"'spaceflights' in pyproject.toml's [tool.hookline]): its gx/ is left alone."
+        )
+
+
 def build(project: Path) -> Path:
-    """Replace ``<project>/gx`` with the example's context; return its folder."""
+    """Replace ``<project>/gx`` with the example's context; return its folder.
+
+    Raises:
+        NotTheExampleProject: ``project`` is not the example project (nothing is deleted
+            then).
+    """
+    check_example_project(project)
     import great_expectations as gx
 
     root = project / "gx"
@@ -113,11 +143,18 @@ def build(project: Path) -> Path:
 
 
 def main() -> None:
-    """Command line: rebuild ``gx/`` in the project folder."""
+    """Command line: rebuild ``gx/`` in the example project's folder (the current one unless
+    ``--project`` names it); any other folder is refused, as ``gx/`` is deleted first."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", type=Path, default=Path("."), help="the project's folder")
+    parser.add_argument(
+        "--project", type=Path, default=Path("."), help="the example project's folder"
+    )
     arguments = parser.parse_args()
-    print(f"Wrote the Great Expectations context {build(arguments.project.resolve())}")
+    try:
+        root = build(arguments.project.resolve())
+    except NotTheExampleProject as error:
+        parser.exit(2, f"Error: {error}\n")
+    print(f"Wrote the Great Expectations context {root}")
 
 
 if __name__ == "__main__":
