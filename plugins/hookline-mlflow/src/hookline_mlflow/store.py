@@ -15,6 +15,7 @@ MLflow is imported only inside functions.
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -24,6 +25,13 @@ from typing import Any, Protocol
 REQUEST_TIMEOUT = 10
 #: Seconds the ``/health`` probe of a server waits.
 PROBE_TIMEOUT = 3.0
+
+#: What replaces a secret.
+REDACTED = "***"
+
+# "scheme://user:password@host": the user and password are a credential, wherever they are
+# (greedy up to the host: a password may hold an unencoded "@").
+_URL_USERINFO = re.compile(r"(?<=://)[^/\s]+@")
 
 #: (key, value, timestamp in ms, step)
 MetricRow = tuple[str, float, int, int]
@@ -70,6 +78,25 @@ def is_http(uri: str) -> bool:
     return urllib.parse.urlsplit(uri).scheme.lower() in ("http", "https")
 
 
+def has_userinfo(text: str) -> bool:
+    """Whether ``text`` holds a URL with ``user:password@`` (or ``user@``)."""
+    return _URL_USERINFO.search(text) is not None
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URL in it replaced by ``***@``."""
+    return _URL_USERINFO.sub(REDACTED + "@", text) if "@" in text else text
+
+
+def strip_userinfo(uri: str) -> str:
+    """``uri`` without its ``user:password@``: what may be written down or requested without
+    credentials (MLflow's client takes them from MLFLOW_TRACKING_USERNAME/PASSWORD)."""
+    parts = urllib.parse.urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def make_store(uri: str, client_factory: Callable[[], Any]) -> Store:
     """The store of ``uri``: :class:`HttpStore` for a server, else the ``MlflowClient`` that
     ``client_factory`` makes (on first use)."""
@@ -83,21 +110,34 @@ def probe(uri: str, timeout: float = PROBE_TIMEOUT) -> None:
     means it is there), or at once if ``uri`` is not a server's.
 
     Raises:
-        ConnectionError: If nothing answers within ``timeout`` seconds.
+        ConnectionError: If nothing answers within ``timeout`` seconds, or the request cannot
+            be made; its message never holds the URL (nor a password in it).
     """
     if not is_http(uri):
         return
     from urllib import error as url_error
     from urllib import request as url_request
 
+    # urllib does not take credentials from a URL: it would read "user:password@host" as the
+    # host, and put the password in its error. /health needs none.
+    health = strip_userinfo(uri).rstrip("/") + "/health"
     try:
-        with url_request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+        with url_request.urlopen(health, timeout=timeout):
             pass
     except url_error.HTTPError:
         return
-    except (url_error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ConnectionError(f"no answer from the server: {reason}") from None
+    except Exception as error:  # http.client raises more than OSError (BadStatusLine...)
+        raise ConnectionError(f"no answer from the server: {_why(error)}") from None
+
+
+def _why(error: BaseException) -> str:
+    """Why a request failed, without the URL: the exception's type and, for a system error,
+    its description."""
+    reason = getattr(error, "reason", error)  # URLError wraps the socket's error
+    if not isinstance(reason, BaseException):
+        return type(error).__name__
+    description = reason.strerror if isinstance(reason, OSError) else None
+    return f"{type(reason).__name__}: {description}" if description else type(reason).__name__
 
 
 class HttpStore:
@@ -134,7 +174,7 @@ class HttpStore:
         """Whether the server answers ``/health`` now."""
         try:
             probe(self.uri)
-        except ConnectionError:
+        except Exception:  # whatever goes wrong, the answer is "not now"
             return False
         return True
 

@@ -9,11 +9,15 @@ sends whatever is pending and waits for every upload: the hooks call it in worke
 the end of every node; :meth:`RunLogger.close` does it, ends the run and stops the threads.
 Without ``async_logging`` every call sends before it returns.
 
-When the server stops answering, nothing is lost and nothing waits: what could not be sent
-goes back to the buffer, the logger checks ``/health`` every :data:`RETRY_INTERVAL` seconds
-and sends everything (held uploads too) once the server is back. At the end of the run
-:meth:`RunLogger.close` waits for it a bounded time; what is still not delivered is returned
-(:class:`Undelivered`) for the hooks to keep in a spool file (:mod:`hookline_mlflow.spool`).
+When the server stops answering, nothing is lost and no node waits for it: what could not be
+sent goes back to the buffer, the background thread checks ``/health`` (for
+:data:`hookline_mlflow.store.PROBE_TIMEOUT` seconds at most) every :data:`RETRY_INTERVAL`
+seconds and sends everything (held uploads too) once the server is back; a worker's flush at
+the end of a node neither sends nor checks during the outage. (Without ``async_logging`` the
+check runs in the recording call instead, at most every :data:`RETRY_INTERVAL` seconds.) At
+the end of the run :meth:`RunLogger.close` waits for it a bounded time; what is still not
+delivered is returned (:class:`Undelivered`) for the hooks to keep in a spool file
+(:mod:`hookline_mlflow.spool`).
 
 MLflow is imported here only inside functions: importing this module costs nothing.
 """
@@ -38,7 +42,16 @@ FLUSH_INTERVAL = 1.0
 #: Seconds between two checks of a server that stopped answering.
 RETRY_INTERVAL = 1.0
 
-__all__ = ["Batch", "KeyValue", "MetricRow", "RunLogger", "Undelivered", "Upload", "split_batches"]
+__all__ = [
+    "Batch",
+    "KeyValue",
+    "MetricRow",
+    "RunLogger",
+    "Undelivered",
+    "Upload",
+    "first_line",
+    "split_batches",
+]
 
 # A generous estimate of what one entity adds to the JSON of a log_batch request beyond its
 # key and value (field names, quotes, a timestamp and a step).
@@ -271,7 +284,16 @@ class RunLogger:
         if not self.asynchronous:
             self._run_upload(upload)
             return
+        self._enqueue(upload, keep_if_closed=False)
+
+    def _enqueue(self, upload: Upload, *, keep_if_closed: bool) -> None:
+        """Give ``upload`` to the upload thread; once closed, drop it, or (``keep_if_closed``)
+        hold it, so that it is reported undelivered."""
         with self._upload_cond:
+            if self._closed:
+                if keep_if_closed:
+                    self._held.append(upload)
+                return
             self._uploads.append(upload)
             self._uploads_busy += 1
             if self._upload_thread is None:
@@ -286,8 +308,14 @@ class RunLogger:
     def flush(self, wait: float | None = None) -> None:
         """Send everything recorded so far and wait for every upload started so far (uploads
         that meet an outage are held; with ``wait``, at most that many seconds for a store
-        that does not answer)."""
-        self._send(force=True)
+        that does not answer).
+
+        During a known outage of an asynchronous logger nothing is sent nor checked here: the
+        background thread checks the store every :data:`RETRY_INTERVAL` seconds and sends
+        once it is back, and a worker flushes after every node, which must not wait for a
+        check (up to :data:`hookline_mlflow.store.PROBE_TIMEOUT` seconds) each time."""
+        if self.outage_since is None or not self.asynchronous:
+            self._send()
         self._wait_for_uploads(None if wait is None else time.monotonic() + wait)
 
     def close(self, status: str | None, wait: float) -> Undelivered:
@@ -303,17 +331,33 @@ class RunLogger:
         """
         deadline = time.monotonic() + wait
         try:
-            self._send(force=True)
-            self._wait_for_uploads(deadline)
-            while self._undelivered_count() and time.monotonic() < deadline:
-                time.sleep(min(RETRY_INTERVAL, max(0.0, deadline - time.monotonic())))
-                self._send(force=True)
-                self._wait_for_uploads(deadline)
-            if status is not None and not self._undelivered_count():
-                status = self._terminate(status)
+            try:
+                self._deliver(deadline)
+            except Exception:
+                # End the run all the same: a run left RUNNING on the server is worse than a
+                # run ended without some of its values.
+                self._end_run(status)
+                raise
+            status = self._end_run(status)
         finally:
             self._stop_threads()
         return self.take_undelivered(status)
+
+    def _end_run(self, status: str | None) -> str | None:
+        """End the run with ``status`` once everything was delivered; return the status the
+        run could not be given (to keep in the spool), if any."""
+        if status is not None and not self._undelivered_count():
+            return self._terminate(status)
+        return status
+
+    def _deliver(self, deadline: float) -> None:
+        """Send everything and wait for the uploads, retrying until ``deadline``."""
+        self._send(force=True)
+        self._wait_for_uploads(deadline)
+        while self._undelivered_count() and time.monotonic() < deadline:
+            time.sleep(min(RETRY_INTERVAL, max(0.0, deadline - time.monotonic())))
+            self._send(force=True)
+            self._wait_for_uploads(deadline)
 
     def take_undelivered(self, status: str | None = None) -> Undelivered:
         """Remove and return what has not been delivered (what a worker keeps in a spool
@@ -325,7 +369,7 @@ class RunLogger:
                 self._tags,
                 [*self._held, *self._uploads],
                 status,
-                _first_line(self._outage_error) if self._outage_error else "",
+                first_line(self._outage_error) if self._outage_error else "",
             )
             self._metrics, self._params, self._tags = [], [], []
             self._held, self._uploads = [], collections.deque()
@@ -369,8 +413,12 @@ class RunLogger:
         while not self._closed:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
-            if not self._closed:
+            if self._closed:
+                return
+            try:
                 self._send()
+            except Exception as error:  # the thread must live on: the run still records
+                self._on_error(error)
 
     def _send(self, force: bool = False) -> None:
         """Send what is pending; during an outage, first check (at most every
@@ -416,11 +464,16 @@ class RunLogger:
             self._tags = [item for b in batches for item in b.tags] + self._tags
 
     def _enter_outage(self, error: BaseException) -> None:
-        self._next_try = time.monotonic() + RETRY_INTERVAL
-        if self.outage_since is None:
-            self._outage_error = error
-            self.outage_since = time.monotonic()
-            self._held_entities = 0
+        # Test-and-set under the lock: the logger and upload threads may meet the outage at
+        # once, and only the first one warns and keeps its error.
+        with self._lock:
+            self._next_try = time.monotonic() + RETRY_INTERVAL
+            first = self.outage_since is None
+            if first:
+                self._outage_error = error
+                self.outage_since = time.monotonic()
+                self._held_entities = 0
+        if first:
             self._on_outage(error)
 
     def _recover(self, sent: int) -> None:
@@ -431,7 +484,8 @@ class RunLogger:
             self._outage_error = None
         for upload in held:
             if self.asynchronous:
-                self.upload(upload)
+                # The run may be closing meanwhile: then the upload is reported undelivered.
+                self._enqueue(upload, keep_if_closed=True)
             else:
                 self._run_upload(upload)
         self._on_recovery(sent, len(held))
@@ -448,6 +502,8 @@ class RunLogger:
                 upload = self._uploads.popleft()
             try:
                 self._run_upload(upload)
+            except Exception as error:  # the thread must live on: later uploads still go
+                self._on_error(error)
             finally:
                 with self._upload_cond:
                     self._uploads_busy -= 1
@@ -474,13 +530,15 @@ class RunLogger:
             self._enter_outage(error)
 
     def _wait_for_uploads(self, deadline: float | None) -> None:
-        """Wait until the upload thread is idle; with a ``deadline``, give up at it when the
-        store does not answer (an upload inside MLflow's own retries can take minutes)."""
+        """Wait until the upload thread is idle (or gone); with a ``deadline``, give up at it
+        when the store does not answer (an upload inside MLflow's own retries can take
+        minutes)."""
         while True:
             with self._upload_cond:
                 if self._uploads_busy:
                     self._upload_cond.wait(RETRY_INTERVAL)
-                if not self._uploads_busy:
+                thread = self._upload_thread
+                if not self._uploads_busy or thread is None or not thread.is_alive():
                     return
             # Probed outside the lock: the hot path takes it.
             expired = deadline is not None and time.monotonic() >= deadline
@@ -497,6 +555,7 @@ class RunLogger:
                 thread.join(timeout=5.0)
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """``error`` in one line, for a message: its type and the first line of its text."""
     lines = str(error).strip().splitlines()
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

@@ -1,0 +1,196 @@
+"""The run logger through the faults a tracking server can show: a port that answers
+something that is not HTTP, a server that accepts connections and never answers, a dead port,
+and a callback of the hooks that raises. The servers here are real sockets on 127.0.0.1; the
+MLflow server is the session's real one."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from hookline_mlflow.store import HttpStore, probe
+from hookline_mlflow.tracking import RunLogger, Upload, make_client
+
+
+@dataclass
+class RawServer:
+    """A TCP server on 127.0.0.1 that answers every connection with ``reply`` (``None``:
+    never answers, keeps the connection open), counting the connections."""
+
+    reply: bytes | None
+    connections: int = 0
+    listener: socket.socket = field(default_factory=socket.socket)
+    held: list[socket.socket] = field(default_factory=list)
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return  # closed at the end of the test
+            self.connections += 1
+            if self.reply is None:
+                self.held.append(connection)
+                continue
+            with connection:
+                connection.recv(65536)
+                connection.sendall(self.reply)
+
+
+@contextlib.contextmanager
+def raw_server(reply: bytes | None) -> Iterator[RawServer]:
+    """A :class:`RawServer`, serving on a thread until the end of the ``with`` block."""
+    server = RawServer(reply)
+    server.listener.bind(("127.0.0.1", 0))
+    server.listener.listen(64)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.listener.close()
+        for connection in server.held:
+            connection.close()
+        thread.join(timeout=5)
+
+
+class Calls:
+    """What the logger reported through its callbacks; ``raising`` makes one of them raise."""
+
+    def __init__(self, raising: str = "") -> None:
+        self.errors: list[BaseException] = []
+        self.outages: list[BaseException] = []
+        self.raising = raising
+
+    def on_error(self, error: BaseException) -> None:
+        self.errors.append(error)
+        if self.raising == "on_error":
+            raise RuntimeError("a failing warning handler")
+
+    def on_outage(self, error: BaseException) -> None:
+        self.outages.append(error)
+        if self.raising == "on_outage":
+            raise RuntimeError("a failing warning handler")
+
+
+def logger_of(uri: str, run_id: str, calls: Calls) -> RunLogger:
+    """An asynchronous logger of the server at ``uri``, as the hooks make it."""
+    return RunLogger(
+        lambda: make_client(uri),
+        HttpStore(uri),
+        run_id,
+        asynchronous=True,
+        on_error=calls.on_error,
+        on_outage=calls.on_outage,
+        on_recovery=lambda sent, uploads: None,
+    )
+
+
+def artifact_upload(name: str) -> Upload:
+    """An upload a spool file can keep (it never runs against a dead server)."""
+    record = {"kind": "artifact", "local_path": f"/nowhere/{name}", "artifact_path": "a"}
+    return Upload(f"artifact {name}", lambda client: None, record)
+
+
+def finishes(action: Callable[[], Any], timeout: float = 60.0) -> bool:
+    """Whether ``action`` returns within ``timeout`` seconds (run on a daemon thread, so that
+    a hang fails the test instead of stopping the session)."""
+    thread = threading.Thread(target=action, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return not thread.is_alive()
+
+
+def test_a_port_that_answers_something_else_than_http_is_down() -> None:
+    with raw_server(b"SSH-2.0-OpenSSH_9.6\r\n") as server:
+        # http.client raises BadStatusLine (no OSError): it must not escape the probe.
+        with pytest.raises(ConnectionError, match="BadStatusLine"):
+            probe(server.uri, timeout=5)
+        assert HttpStore(server.uri).is_up() is False
+        assert server.connections == 2
+
+
+def test_the_upload_thread_survives_a_failing_callback_and_flush_returns(
+    free_uri: str,
+) -> None:
+    calls = Calls(raising="on_outage")
+    logger = logger_of(free_uri, "0" * 32, calls)
+    first, second = artifact_upload("first"), artifact_upload("second")
+
+    logger.upload(first)
+    # The first upload meets the outage, whose warning handler raises on the upload thread.
+    assert finishes(logger.flush), "flush waited for an upload thread that had died"
+    logger.upload(second)
+    assert finishes(logger.flush)
+
+    assert [str(e) for e in calls.errors] == ["a failing warning handler"]
+    left = logger.close("FINISHED", wait=0.0)
+    assert [u.what for u in left.uploads] == ["artifact first", "artifact second"]
+    assert left.status == "FINISHED"
+
+
+def test_the_run_is_ended_even_when_sending_at_the_end_raises(
+    client: Any, mlflow_server: Any
+) -> None:
+    experiment = client.create_experiment(f"logger-{time.time_ns()}")
+    run_id = client.create_run(experiment).info.run_id
+    calls = Calls(raising="on_error")
+    logger = logger_of(mlflow_server.uri, run_id, calls)
+
+    # The server refuses the key; the handler of that refusal raises inside close().
+    logger.metric("not a valid key!", 1.0)
+    with pytest.raises(RuntimeError, match="a failing warning handler"):
+        logger.close("FINISHED", wait=5.0)
+
+    assert "not a valid key" in str(calls.errors[0])
+    assert client.get_run(run_id).info.status == "FINISHED"
+
+
+def test_a_flush_during_a_known_outage_does_not_wait_for_the_server() -> None:
+    with raw_server(reply=None) as server:
+        logger = logger_of(server.uri, "0" * 32, Calls())
+        # The first check meets the silent server and waits for its whole timeout.
+        logger.upload(artifact_upload("first"))
+        deadline = time.monotonic() + 30
+        while logger.outage_since is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert logger.outage_since is not None
+        connections = server.connections
+
+        started = time.monotonic()
+        for step in range(10):
+            logger.metric("node_duration_s/n", 0.1, step)
+            logger.flush(wait=5.0)
+        elapsed = time.monotonic() - started
+
+        # One check would take 3 s; a worker flushes after each of thousands of nodes.
+        assert elapsed < 1.0
+        assert server.connections == connections
+        left = logger.close("FINISHED", wait=0.0)
+        assert len(left.metrics) == 10
+
+
+def test_uploads_held_when_the_run_closes_are_reported_not_dropped(free_uri: str) -> None:
+    logger = logger_of(free_uri, "0" * 32, Calls())
+    upload = artifact_upload("held")
+    logger.upload(upload)
+    assert finishes(logger.flush)
+    assert logger.outage_since is not None
+
+    # The store came back just as the run closed: the recovery resubmits the held upload
+    # after the upload thread stopped taking any (a race, made certain here by its order).
+    logger._stop_threads()
+    logger._recover(0)
+
+    assert logger.take_undelivered().uploads == [upload]
