@@ -59,12 +59,78 @@ def test_what_was_not_delivered_is_read_back_exactly(tmp_path: Path) -> None:
     )
 
 
+def test_a_second_spool_of_a_run_adds_to_its_file(tmp_path: Path) -> None:
+    # A run adopted twice (MLFLOW_RUN_ID, or an active run) while its server stays away.
+    path = spool.spool_file(tmp_path, RUN_ID)
+    first = Undelivered(metrics=[("a", 1.0, 10, 0)], params=[("x", "3")], status="KILLED")
+    second = Undelivered(metrics=[("b", 2.0, 20, 0)], tags=[("t", "v")], status="FINISHED")
+    for left in (first, second):
+        spool.write(
+            path, run_id=RUN_ID, experiment_id="4", tracking_uri="http://h:5000", undelivered=left
+        )
+
+    read = spool.read(path)
+    assert read.metrics == [("a", 1.0, 10, 0), ("b", 2.0, 20, 0)]
+    assert read.params == [("x", "3")]
+    assert read.tags == [("t", "v")]
+    # The run ends with the status of the last pipeline run that used it.
+    assert read.status == "FINISHED"
+
+
+def test_a_spool_file_with_another_runs_lines_is_refused(tmp_path: Path) -> None:
+    path = spool.spool_file(tmp_path, RUN_ID)
+    for run_id in (RUN_ID, "f" * 32):
+        spool.write(
+            path, run_id=run_id, experiment_id="4", tracking_uri="u", undelivered=Undelivered()
+        )
+    with pytest.raises(spool.SpoolError, match=f"line 2 names run {'f' * 32}, not {RUN_ID}"):
+        spool.read(path)
+
+
+def test_a_write_cut_short_loses_only_its_own_last_line(tmp_path: Path) -> None:
+    path = spool.spool_file(tmp_path, RUN_ID)
+    left = Undelivered(metrics=[("a", 1.0, 10, 0)])
+    spool.write(path, run_id=RUN_ID, experiment_id="4", tracking_uri="u", undelivered=left)
+    with path.open("a") as out:
+        out.write('{"kind": "metric", "key": "b", "val')  # a crash in the middle of a write
+
+    assert spool.read(path).metrics == [("a", 1.0, 10, 0)]
+    # The next write starts on a line of its own; the cut line is then named.
+    spool.write(path, run_id=RUN_ID, experiment_id="4", tracking_uri="u", undelivered=left)
+    with pytest.raises(spool.SpoolError, match="line 3 is not JSON"):
+        spool.read(path)
+
+
+def test_a_spool_keeps_no_credential(tmp_path: Path) -> None:
+    password = "CANARY-spool-5d1e"
+    path = spool.spool_file(tmp_path, RUN_ID)
+    left = Undelivered(
+        metrics=[("a", 1.0, 10, 0)],
+        reason=f"ConnectionError: API request to https://analyst:{password}@h:5000/api failed",
+    )
+    spool.write(
+        path,
+        run_id=RUN_ID,
+        experiment_id="4",
+        tracking_uri=f"https://analyst:{password}@h:5000/prefix",
+        undelivered=left,
+    )
+
+    assert password not in path.read_text()
+    assert "analyst" not in path.read_text()
+    # Not masked as ***@: replay would send *** as the user name. It takes the credentials
+    # from the environment, as MLflow's client does.
+    assert spool.read(path).tracking_uri == "https://h:5000/prefix"
+    (run_line, *_) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert run_line["reason"] == "ConnectionError: API request to https://***@h:5000/api failed"
+
+
 def test_a_runs_worker_files_are_replayed_before_its_own(tmp_path: Path) -> None:
-    for name in (f"{RUN_ID}.jsonl", f"{RUN_ID}.77-1.jsonl", "other.jsonl", f"{RUN_ID}x.jsonl"):
+    for name in (f"{RUN_ID}.jsonl", f"{RUN_ID}.77.jsonl", "other.jsonl", f"{RUN_ID}x.jsonl"):
         (tmp_path / name).write_text("")
 
     assert [p.name for p in spool.files_of(tmp_path, RUN_ID)] == [
-        f"{RUN_ID}.77-1.jsonl",
+        f"{RUN_ID}.77.jsonl",
         f"{RUN_ID}.jsonl",
     ]
     assert len(spool.files_of(tmp_path)) == 4

@@ -2,7 +2,8 @@
 
 When the tracking server is still away at the end of a run (or of a worker's node), the
 metrics, params, tags, artifact uploads and end status that did not reach it are written to
-``<spool_dir>/<run id>.jsonl`` (workers: ``<run id>.<pid>-<n>.jsonl``), one entity per line::
+``<spool_dir>/<run id>.jsonl`` (workers: ``<run id>.<pid>.jsonl``, one file per worker
+process), one entity per line::
 
     {"kind": "run", "run_id": "...", "experiment_id": "1", "tracking_uri": "http://..."}
     {"kind": "param", "key": "x", "value": "3"}
@@ -13,10 +14,16 @@ metrics, params, tags, artifact uploads and end status that did not reach it are
     {"kind": "lost", "what": "model regressor"}
     {"kind": "end", "status": "FINISHED", "end_time": 1763...}
 
+A second write to the same file (the run adopted again while the server is still away, a
+worker's next node) adds to it, with a ``run`` line of its own: nothing written before is lost.
+
 ``hookline mlflow replay`` sends a file's entities to the run it names (with MLflow's client
-and its usual retries), uploads the artifacts that still exist, ends the run with the status
-and deletes the file. Every value in a spool was redacted before it was recorded (no secret is
-kept), and a URI's ``user:password@`` is never written.
+and its usual retries, and the credentials of ``MLFLOW_TRACKING_USERNAME`` and
+``MLFLOW_TRACKING_PASSWORD`` or ``MLFLOW_TRACKING_TOKEN``), uploads the artifacts that still
+exist, ends the run with the last status and deletes the file. Every value in a spool was
+redacted before it was recorded (no secret is kept): :func:`write` removes a URI's
+``user:password@`` and hides the user:password of any URL in the reason; the hooks hide the
+strings of ``credentials.yml`` before they record anything.
 """
 
 from __future__ import annotations
@@ -24,13 +31,12 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hookline_mlflow.store import KeyValue, MetricRow
+from hookline_mlflow.store import KeyValue, MetricRow, redact_userinfo, strip_userinfo
 from hookline_mlflow.tracking import Undelivered, split_batches
 
 #: The file name pattern of spool files.
@@ -73,7 +79,8 @@ class Spooled:
 
 
 def spool_file(spool_dir: Path, run_id: str, worker: str | None = None) -> Path:
-    """Where the spool of ``run_id`` goes (``worker``: a worker's own file, named by it)."""
+    """Where the spool of ``run_id`` goes (``worker``: a worker process's own file, named by
+    it, e.g. its pid)."""
     name = run_id if worker is None else f"{run_id}.{worker}"
     return spool_dir / f"{name}{SUFFIX}"
 
@@ -103,15 +110,21 @@ def write(
     tracking_uri: str,
     undelivered: Undelivered,
 ) -> None:
-    """Write ``undelivered`` to ``path`` atomically (a temporary file, then a rename)."""
+    """Add ``undelivered`` to the spool file ``path`` (created if needed).
+
+    The lines are appended in one write (a worker adds to its file after every node of an
+    outage: rewriting it each time would cost the square of its size), and synced to disk.
+    The URI is written without its ``user:password@``, and the reason with the user:password
+    of any URL hidden.
+    """
     lines: list[dict[str, Any]] = [
         {
             "kind": "run",
             "run_id": run_id,
             "experiment_id": experiment_id,
-            "tracking_uri": tracking_uri,
+            "tracking_uri": strip_userinfo(tracking_uri),
             "written": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "reason": undelivered.reason,
+            "reason": redact_userinfo(undelivered.reason),
         }
     ]
     lines += [{"kind": "param", "key": k, "value": v} for k, v in undelivered.params]
@@ -129,17 +142,19 @@ def write(
         end_time = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
         lines.append({"kind": "end", "status": undelivered.status, "end_time": end_time})
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(json.dumps(line) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    with path.open("ab") as out:
+        if out.tell() and not _ends_with_newline(path):
+            text = "\n" + text  # after a write cut short: the new lines stay whole
+        out.write(text.encode("utf-8"))
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as source:
+        source.seek(-1, os.SEEK_END)
+        return source.read(1) == b"\n"
 
 
 def read(path: Path) -> Spooled:
@@ -165,9 +180,7 @@ def _add(spooled: Spooled | None, line: dict[str, Any], path: Path, number: int)
     """Add one line of a spool file to what was read so far."""
     kind = line.get("kind")
     if kind == "run":
-        return Spooled(
-            path, str(line["run_id"]), str(line["experiment_id"]), str(line["tracking_uri"])
-        )
+        return _run_line(spooled, line, path, number)
     if spooled is None:
         raise SpoolError(f"{path}: line {number} comes before the 'run' line")
     if kind == "param":
@@ -190,9 +203,19 @@ def _add(spooled: Spooled | None, line: dict[str, Any], path: Path, number: int)
     return spooled
 
 
+def _run_line(spooled: Spooled | None, line: dict[str, Any], path: Path, number: int) -> Spooled:
+    """The first ``run`` line starts the spool; a later one (a later write) continues it."""
+    run_id = str(line["run_id"])
+    if spooled is None:
+        return Spooled(path, run_id, str(line["experiment_id"]), str(line["tracking_uri"]))
+    if run_id != spooled.run_id:
+        raise SpoolError(f"{path}: line {number} names run {run_id}, not {spooled.run_id}")
+    return spooled
+
+
 def replay(spooled: Spooled, client: Any) -> list[str]:
     """Send a spool's contents to its run through ``client`` (an ``MlflowClient``), end the run
-    with its status, and delete the file. Return the artifacts that no longer exist (not
+    with its (last) status, and delete the file. Return the artifacts that no longer exist (not
     uploaded).
 
     Raises:
@@ -233,6 +256,8 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 line = json.loads(text)
             except json.JSONDecodeError as error:
+                if not text.endswith("\n"):
+                    return  # the end of a write cut short (a crash): what came before stands
                 raise SpoolError(f"{path}: line {number} is not JSON ({error.msg})") from None
             if not isinstance(line, dict):
                 raise SpoolError(f"{path}: line {number} is not a JSON object")
