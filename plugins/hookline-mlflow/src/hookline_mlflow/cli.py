@@ -7,7 +7,11 @@ store that is already an MLflow server (``http(s)://``) has its own UI: its URL 
 
 ``hookline mlflow replay [FILE...]`` sends the spool files that runs wrote when their tracking
 server was away at the end (default: every file in the project's ``spool_dir``) to the runs
-they name, ends those runs, and deletes each file it sent.
+they name, ends those runs, and deletes each file it sent. Credentials come from the
+environment, as for MLflow's client (``MLFLOW_TRACKING_USERNAME`` and
+``MLFLOW_TRACKING_PASSWORD``, or ``MLFLOW_TRACKING_TOKEN``): a spool file never holds them.
+
+Nothing these commands print holds a URI's ``user:password``.
 """
 
 from __future__ import annotations
@@ -18,10 +22,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -52,10 +55,11 @@ def mlflow_command() -> None:
 def ui(project: Path | None, env: str | None, port: int) -> None:
     """Open the MLflow UI on the project's tracking store, on 127.0.0.1."""
     from hookline_mlflow.config import resolve_tracking_uri
+    from hookline_mlflow.store import is_http, redact_userinfo
 
     uri = resolve_tracking_uri(*_project_config(project, env))
-    if uri.startswith(("http://", "https://")):
-        click.echo(f"MLflow UI: {uri} (the tracking server's own UI)")
+    if is_http(uri):
+        click.echo(f"MLflow UI: {redact_userinfo(uri)} (the tracking server's own UI)")
         return
     if port == 0:
         port = _free_port()
@@ -69,7 +73,7 @@ def ui(project: Path | None, env: str | None, port: int) -> None:
     url = f"http://{HOST}:{port}"
     try:
         if _wait_until_up(url, process):
-            click.echo(f"MLflow UI: {url} (store {uri}); Ctrl-C stops it.")
+            click.echo(f"MLflow UI: {url} (store {redact_userinfo(uri)}); Ctrl-C stops it.")
             sys.stdout.flush()
         else:
             click.echo(
@@ -91,17 +95,18 @@ def _free_port() -> int:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> bool:
+    from hookline_mlflow.store import probe
+
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
+            probe(url, timeout=2)
+        except ConnectionError:
             time.sleep(0.25)
+        else:
+            return True
     return False
 
 
@@ -134,30 +139,49 @@ def replay(
 ) -> None:
     """Send what runs kept in the spool while their tracking server was away, and end them."""
     from hookline_mlflow import spool
+    from hookline_mlflow.store import redact_userinfo
+    from hookline_mlflow.tracking import first_line
 
     paths = spool.replay_order(files) if files else _project_spool(project, env)
     if not paths:
         click.echo("Nothing to replay: the spool is empty.")
         return
-    from mlflow import MlflowClient
-
     failed = 0
     for path in paths:
         try:
             spooled = spool.read(path)
             uri = tracking_uri or spooled.tracking_uri
-            missing = spool.replay(spooled, MlflowClient(tracking_uri=uri))
+            missing = spool.replay(spooled, _client_of(uri))
         except Exception as error:
             failed += 1
-            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            click.echo(f"Error: {path} kept: {type(error).__name__}: {message}", err=True)
+            # MLflow's errors quote the URL they requested, user:password included.
+            click.echo(f"Error: {path} kept: {redact_userinfo(first_line(error))}", err=True)
             continue
-        click.echo(f"{path}: sent {spooled.summary()} to run {spooled.run_id} at {uri}.")
+        where = redact_userinfo(uri)
+        click.echo(f"{path}: sent {spooled.summary()} to run {spooled.run_id} at {where}.")
         for local in missing:
             click.echo(f"  not uploaded, the file no longer exists: {local}", err=True)
         for what in spooled.lost:
             click.echo(f"  lost during the outage, not in the spool: {what}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _client_of(uri: str) -> Any:
+    """An ``MlflowClient`` of ``uri``. A ``user:password@`` in it goes where MLflow's client
+    also takes credentials from, the environment (``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD``), and the client gets the URI without it: MLflow quotes its
+    URI in what it prints ("View run ... at") and in its errors."""
+    from mlflow import MlflowClient
+
+    from hookline_mlflow.store import REDACTED, strip_userinfo
+
+    parts = urllib.parse.urlsplit(uri)
+    # "***": a spool file of an older release kept the URI masked, not stripped.
+    if parts.username and parts.username != REDACTED:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = urllib.parse.unquote(parts.username)
+        if parts.password is not None:
+            os.environ["MLFLOW_TRACKING_PASSWORD"] = urllib.parse.unquote(parts.password)
+    return MlflowClient(tracking_uri=strip_userinfo(uri))
 
 
 def _project_spool(project: Path | None, env: str | None) -> list[Path]:

@@ -55,6 +55,7 @@ from typing import Any
 from hookline import plugin_config
 from hookline.errors import ConfigError, did_you_mean
 from hookline.plugin_config import boolean, choice, mapping, text
+from hookline_mlflow.store import has_userinfo
 
 #: The name of the configuration: files ``conf/<env>/mlflow*.yml`` are read.
 CONFIG_KEY = "mlflow"
@@ -128,7 +129,6 @@ SECRET_WORDS = (
 #: Parts of words that make a key secret wherever they appear (``dbPassword``, ``secretkey``).
 SECRET_SUBSTRINGS = ("password", "passwd", "passphrase", "secret", "credential", "apikey")
 
-_URL_USERINFO = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^/@\s]+@")
 _FLAVOR_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -246,7 +246,7 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
     """
     plugin_config.check_keys(raw, ALLOWED_KEYS, where, WHAT)
     tracking_uri = text(raw, "tracking_uri", where)
-    if tracking_uri is not None and _URL_USERINFO.match(tracking_uri):
+    if tracking_uri is not None and has_userinfo(tracking_uri):
         raise ConfigError(
             f"{where}: key 'tracking_uri' holds a user name or password (user:password@host). "
             "Never put credentials in mlflow.yml: set MLFLOW_TRACKING_USERNAME and "
