@@ -1,20 +1,24 @@
-"""The run logger through the faults a tracking server can show: a port that answers
-something that is not HTTP, a server that accepts connections and never answers, a dead port,
-and a callback of the hooks that raises. The servers here are real sockets on 127.0.0.1; the
-MLflow server is the session's real one."""
+"""The run logger (and a worker's end of node) through the faults a tracking server can show:
+a port that answers something that is not HTTP, a server that accepts connections and never
+answers, a dead port, and a callback of the hooks that raises. The servers here are real
+sockets on 127.0.0.1; the MLflow server is the session's real one."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hookline_mlflow import spool
 from hookline_mlflow.store import HttpStore, probe
 from hookline_mlflow.tracking import RunLogger, Upload, make_client
 
@@ -194,3 +198,40 @@ def test_uploads_held_when_the_run_closes_are_reported_not_dropped(free_uri: str
     logger._recover(0)
 
     assert logger.take_undelivered().uploads == [upload]
+
+
+def test_a_worker_keeps_an_outage_in_one_spool_file_whatever_its_number_of_nodes(
+    free_uri: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hookline import node
+    from hookline.catalog import DataCatalog
+    from hookline_mlflow.config import DEFAULT
+    from hookline_mlflow.hooks import MlflowHooks
+
+    hooks = MlflowHooks()
+    run_id = "0" * 32
+    # What a worker process of ParallelRunner receives, with a server that went away.
+    hooks.restore_worker_state(
+        {
+            "run_id": run_id,
+            "experiment_id": "1",
+            "tracking_uri": free_uri,
+            "config": DEFAULT.to_dict(),
+            "declared": {},
+            "spool_dir": str(tmp_path),
+            "credential_env": {},
+        }
+    )
+    nodes = [node(abs, "x", f"y{i}", name=f"n{i}") for i in range(30)]
+    with caplog.at_level(logging.WARNING, logger="hookline_mlflow"):
+        for each in nodes:
+            hooks.before_node_run(each)
+            hooks.after_node_run(each, DataCatalog(), inputs={}, outputs={})
+        hooks.restore_worker_state(None)  # the worker's next run: it ends this one's logger
+
+    (path,) = tmp_path.iterdir()
+    assert path.name == f"{run_id}.{os.getpid()}.jsonl"
+    keys = {row[0] for row in spool.read(path).metrics}
+    assert keys == {f"node_duration_s/n{i}" for i in range(30)}
+    kept = [r for r in caplog.records if "kept what the tracking store" in r.getMessage()]
+    assert len(kept) == 1

@@ -29,11 +29,12 @@ metric name or the error message.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import getpass
 import json
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -63,8 +64,15 @@ from hookline_mlflow.config import (
     resolve_tracking_uri,
     secret_strings,
 )
-from hookline_mlflow.store import is_http, make_store, probe
-from hookline_mlflow.tracking import RunLogger, Undelivered, Upload, import_mlflow, make_client
+from hookline_mlflow.store import REDACTED, is_http, make_store, probe, redact_userinfo
+from hookline_mlflow.tracking import (
+    RunLogger,
+    Undelivered,
+    Upload,
+    first_line,
+    import_mlflow,
+    make_client,
+)
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
@@ -83,15 +91,11 @@ PIPELINE_ARTIFACT = "hookline/pipeline.json"
 NODE_DURATION_PREFIX = "node_duration_s"
 #: The metric of the whole pipeline's duration.
 PIPELINE_DURATION = "pipeline_duration_s"
-#: What replaces a secret.
-REDACTED = "***"
-#: Seconds the start-up check waits for an HTTP tracking server to answer.
-PROBE_TIMEOUT = 10.0
+#: Seconds the start-up check waits for an HTTP tracking server to answer (longer than the
+#: mid-run checks of :data:`hookline_mlflow.store.PROBE_TIMEOUT`: nothing runs yet).
+START_PROBE_TIMEOUT = 10.0
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-# "scheme://user:password@host": the user and password are a credential, wherever they are.
-_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 def _hook_impl_if_specified(function: _F) -> _F:
@@ -133,6 +137,8 @@ class _Run:
     #: Node name -> its declared model outputs (computed once per node).
     models_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     metric_keys: dict[Any, str] = field(default_factory=dict)
+    #: Whether this worker process wrote to its spool file (it warns the first time only).
+    spilled: bool = False
 
 
 class MlflowHooks:
@@ -151,7 +157,8 @@ class MlflowHooks:
 
     A store that cannot be reached at the start fails the run before the first node
     (``on_unreachable: fail``) or lets it run untracked with one warning (``continue``);
-    anything that goes wrong after that is one warning, never a failed run.
+    anything that goes wrong after that is one warning, never a failed run, and the run still
+    gets its end status (or it is kept in the spool with what was not delivered).
     """
 
     def __init__(self) -> None:
@@ -278,6 +285,8 @@ class MlflowHooks:
         except Exception as error:
             self._cannot_track(error, uri)
             return
+        # Set at once: if anything below raises, the error hooks (or the next run) end it.
+        self._run = run
         run.catalog = catalog
         run.logger.params(params)
         run.logger.tags(tags)
@@ -291,7 +300,6 @@ class MlflowHooks:
                     {"kind": "text", "artifact_file": PIPELINE_ARTIFACT, "text": text},
                 )
             )
-        self._run = run
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -466,10 +474,13 @@ class MlflowHooks:
     # -- internals: starting and ending ------------------------------------------------------
 
     def _logger(self, uri: str, run_id: str, client: Any = None) -> RunLogger:
+        # Cached: the logger's uploads and a non-HTTP store share one client (a worker makes
+        # it on first use).
+        @functools.cache
         def client_factory() -> Any:
             return client if client is not None else make_client(uri)
 
-        where = naming.truncate(self._redact(_redact_url(uri)), 300)
+        where = naming.truncate(self._redact(uri), 300)
         return RunLogger(
             client_factory,
             make_store(uri, client_factory),
@@ -491,7 +502,7 @@ class MlflowHooks:
     ) -> _Run:
         config = self._config
         mlflow = import_mlflow()
-        probe(uri, PROBE_TIMEOUT)
+        probe(uri, START_PROBE_TIMEOUT)
         client = mlflow.MlflowClient(tracking_uri=uri)
         run_name = self._redact(render_run_name(config.run_name, run_params, project_name))
         start_tags = {"mlflow.user": _user(), "mlflow.source.name": project_name}
@@ -556,11 +567,11 @@ class MlflowHooks:
     def _report_undelivered(self, run: _Run, left: Undelivered, wait: float) -> None:
         """Keep ``left`` in the run's spool file, and warn naming everything not delivered."""
         if left:
-            _keep_in_spool(run, left, spool.spool_file(run.spool_dir, run.run_id))
+            self._keep_in_spool(run, left, spool.spool_file(run.spool_dir, run.run_id))
         files = spool.files_of(run.spool_dir, run.run_id)
         if not files:
             return
-        where = naming.truncate(self._redact(_redact_url(run.tracking_uri)), 300)
+        where = naming.truncate(self._redact(run.tracking_uri), 300)
         logger.warning(
             "hookline-mlflow: the MLflow tracking store %s %s by the end of the run (%s). "
             "Not delivered to MLflow run %s: %s. Kept in %s. Send it once the server is "
@@ -575,15 +586,20 @@ class MlflowHooks:
         )
 
     def _spill_worker(self, run: _Run, left: Undelivered) -> None:
-        """In a worker: keep what the store did not receive in a spool file of its own (the
-        worker may be stopped before the store is back)."""
+        """In a worker: keep what the store did not receive in the worker process's own spool
+        file (the worker may be stopped before the store is back); one file per process,
+        added to after every node, whatever the number of nodes."""
         if not left:
             return
-        path = spool.spool_file(run.spool_dir, run.run_id, f"{os.getpid()}-{time.time_ns()}")
-        _keep_in_spool(run, left, path)
+        path = spool.spool_file(run.spool_dir, run.run_id, str(os.getpid()))
+        self._keep_in_spool(run, left, path)
+        if run.spilled:
+            return  # one warning per worker process, not one per node of the outage
+        run.spilled = True
         logger.warning(
             "hookline-mlflow: worker process %d kept what the tracking store did not receive "
-            "(%s) in %s; the main process sends it at the end of the run if the store is back.",
+            "(%s) in %s, and adds there what its next nodes record while the store is away; "
+            "the main process sends it at the end of the run if the store is back.",
             os.getpid(),
             describe_undelivered(left, owned=False),
             path,
@@ -595,7 +611,7 @@ class MlflowHooks:
             "on; what it records is kept and sent when the store is back (checked every "
             "second; the end of the run waits for it %g s at most).",
             where,
-            naming.truncate(self._redact(_first_line(error)), 500),
+            naming.truncate(self._redact(first_line(error)), 500),
             self._config.wait_for_server,
         )
 
@@ -609,8 +625,8 @@ class MlflowHooks:
         )
 
     def _cannot_track(self, error: BaseException, uri: str) -> None:
-        why = self._redact(_first_line(error))
-        where = f"{naming.truncate(self._redact(_redact_url(uri)), 300)}"
+        why = self._redact(first_line(error))
+        where = naming.truncate(self._redact(uri), 300)
         if self._config.on_unreachable == "fail":
             raise TrackingUnavailable(
                 f"hookline-mlflow cannot track this run: the MLflow tracking store {where} "
@@ -632,7 +648,7 @@ class MlflowHooks:
         if warn:
             logger.warning(
                 "hookline-mlflow: logging to MLflow failed; the run goes on. %s",
-                naming.truncate(self._redact(_first_line(error)), 500),
+                naming.truncate(self._redact(first_line(error)), 500),
             )
 
     # -- internals: what is logged -----------------------------------------------------------
@@ -743,9 +759,18 @@ class MlflowHooks:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        if "@" in text:
-            text = _URL_USERINFO.sub(REDACTED + "@", text)
-        return text
+        return redact_userinfo(text)
+
+    def _keep_in_spool(self, run: _Run, left: Undelivered, path: Path) -> None:
+        """Add what the store did not receive of ``run`` to the spool file ``path`` (the URI
+        without its user:password, which replay takes from the environment as MLflow does)."""
+        spool.write(
+            path,
+            run_id=run.run_id,
+            experiment_id=run.experiment_id,
+            tracking_uri=run.tracking_uri,
+            undelivered=dataclasses.replace(left, reason=self._redact(left.reason)),
+        )
 
     def _metric_key(self, run: _Run, what: tuple[str, ...]) -> str:
         key = run.metric_keys.get(what)
@@ -791,7 +816,7 @@ class MlflowHooks:
             self._monitoring_failed(
                 ValueError(
                     f"dataset '{name}' is declared an artifact but lives at "
-                    f"{_redact_url(text)}; only local files are uploaded"
+                    f"{self._redact(text)}; only local files are uploaded"
                 )
             )
             return
@@ -1027,30 +1052,3 @@ def _user() -> str:
         return getpass.getuser()
     except Exception:  # no user name in this environment (a container with a bare uid)
         return "unknown"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
-
-
-def _keep_in_spool(run: _Run, left: Undelivered, path: Path) -> None:
-    """Write what the store did not receive of ``run`` to the spool file ``path``."""
-    spool.write(
-        path,
-        run_id=run.run_id,
-        experiment_id=run.experiment_id,
-        tracking_uri=_redact_url(run.tracking_uri),
-        undelivered=left,
-    )
-
-
-def _redact_url(uri: str) -> str:
-    parts = urllib.parse.urlsplit(uri)
-    if parts.username is None and parts.password is None:
-        return uri
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
