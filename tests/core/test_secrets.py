@@ -159,6 +159,23 @@ def _raised(action: Any) -> BaseException:
     raise AssertionError("nothing was raised")
 
 
+class ReadOnlyArgs(Exception):
+    """An exception class whose ``args`` cannot be set (its message still comes from them)."""
+
+    @property  # type: ignore[override]
+    def args(self) -> tuple[str, ...]:
+        return ("read-only",)
+
+
+def test_an_error_whose_args_cannot_be_set_is_replaced_not_raised() -> None:
+    catalog = DataCatalog.from_config({}, CREDENTIALS)
+
+    error = catalog.redact_error(ReadOnlyArgs(f"password {SECRET} refused"))
+
+    assert isinstance(error, RedactedError)
+    assert str(error) == "ReadOnlyArgs: password *** refused"
+
+
 def test_causes_are_hidden_and_a_cause_that_cannot_be_is_cut() -> None:
     catalog = DataCatalog.from_config({}, CREDENTIALS)
     try:

@@ -296,7 +296,10 @@ class DataCatalog:
 def _hide_in_place(error: BaseException, secrets: builtins.list[str]) -> None:
     """Hide ``secrets`` and URL passwords in the string arguments and notes of ``error`` (and
     in the text of a worker's traceback)."""
-    error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+    try:
+        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+    except Exception:  # an exception class whose args cannot be set: it gets replaced
+        return
     notes = getattr(error, "__notes__", None)
     if isinstance(notes, builtins.list):
         _set_notes(error, [redact(n, secrets) if isinstance(n, str) else n for n in notes])
