@@ -19,7 +19,7 @@ import pytest
 from hookline import DataCatalog, hook_impl, node, pipeline
 from hookline.datasets import MemoryDataset
 from hookline.datasets.base import secret_strings
-from hookline.errors import HookFailed, RedactedError
+from hookline.errors import ConfigError, HookFailed, RedactedError
 from hookline.hooks.manager import create_hook_manager
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
@@ -275,6 +275,7 @@ def double(x):
 
 SECRET_QUOTING_HOOKS = f"""
 from hookline import hook_impl
+from hookline.errors import ConfigError
 
 SECRET = {SECRET!r}
 
@@ -292,6 +293,8 @@ class QuotingHooks:
     def before_pipeline_run(self):
         if self.where == "before_pipeline_run":
             raise FileNotFoundError(2, "No such file or directory", f"/mnt/{{SECRET}}/conf")
+        if self.where == "configuration":
+            raise ConfigError(f"tracking_uri: cannot reach https://bot:{{SECRET}}@tracker")
 
     @hook_impl
     def after_pipeline_run(self):
@@ -334,6 +337,22 @@ def test_a_pipeline_hook_quoting_a_secret_is_hidden_everywhere(
     assert "***" in str(failure.value)
     # Still named: which hook of which class failed.
     assert failure.value.failed_in == f"hook {where} of QuotingHooks (from settings)"
+
+
+def test_a_configuration_error_of_a_plugin_quoting_a_secret_is_hidden(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    session = session_quoting_a_secret(make_project, "configuration")
+    hooks = ErrorHooks(tmp_path / "errors.jsonl")
+    session.load_context().hook_manager.register_hooks(hooks, source="test")
+
+    # Nothing ran: the usage error itself is raised (the CLI prints it as its Error: line).
+    with pytest.raises(ConfigError) as failure:
+        session.run()
+
+    assert str(failure.value) == "tracking_uri: cannot reach https://***@tracker"
+    [seen] = hooks.seen()
+    assert SECRET not in seen["shown"]
 
 
 def test_a_failing_after_catalog_created_does_not_quote_the_credentials(
