@@ -333,11 +333,10 @@ class RunLogger:
         try:
             try:
                 self._deliver(deadline)
-            except Exception:
-                # End the run all the same: a run left RUNNING on the server is worse than a
-                # run ended without some of its values.
-                self._end_run(status)
-                raise
+            except Exception as error:
+                # Reported, not raised: the run still gets its end status (now, or in the
+                # spool); a run left RUNNING is worse than one missing some values.
+                self._report(error)
             status = self._end_run(status)
         finally:
             self._stop_threads()
@@ -418,7 +417,7 @@ class RunLogger:
             try:
                 self._send()
             except Exception as error:  # the thread must live on: the run still records
-                self._on_error(error)
+                self._report(error)
 
     def _send(self, force: bool = False) -> None:
         """Send what is pending; during an outage, first check (at most every
@@ -503,11 +502,19 @@ class RunLogger:
             try:
                 self._run_upload(upload)
             except Exception as error:  # the thread must live on: later uploads still go
-                self._on_error(error)
+                self._report(error)
             finally:
                 with self._upload_cond:
                     self._uploads_busy -= 1
                     self._upload_cond.notify_all()
+
+    def _report(self, error: BaseException) -> None:
+        """Report an unexpected error through ``on_error``, which must not raise here either
+        (a background thread, or the end of the run, would stop)."""
+        try:
+            self._on_error(error)
+        except Exception:
+            logger.debug("hookline-mlflow: reporting %r failed", error, exc_info=True)
 
     def _run_upload(self, upload: Upload) -> None:
         """Upload; hold it when the store does not answer (an upload that fails while the
