@@ -412,12 +412,14 @@ class RunLogger:
         while not self._closed:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
-            if self._closed:
-                return
-            try:
-                self._send()
-            except Exception as error:  # the thread must live on: the run still records
-                self._report(error)
+            if not self._closed:
+                self._send_in_background()
+
+    def _send_in_background(self) -> None:
+        try:
+            self._send()
+        except Exception as error:  # the thread must live on: the run still records
+            self._report(error)
 
     def _send(self, force: bool = False) -> None:
         """Send what is pending; during an outage, first check (at most every
