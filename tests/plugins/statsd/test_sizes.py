@@ -3,6 +3,7 @@ shallow ``sys.getsizeof`` of a container)."""
 
 from __future__ import annotations
 
+import enum
 import sys
 import tracemalloc
 from collections.abc import Callable
@@ -41,6 +42,37 @@ def test_a_frame_with_categorical_and_nullable_columns() -> None:
         index=pd.Index(["x", "y", "z"]),
     )
 
+    assert figures(frame)["bytes"] == int(frame.memory_usage(index=True, deep=True).sum())
+
+
+class Colour(str, enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Shouting(str):
+    """A str subclass that sizes itself otherwise: pandas asks each item its size."""
+
+    def __sizeof__(self) -> int:
+        return 10 * super().__sizeof__()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"company {i}" for i in range(500)],
+        ["état", "naïve", "日本", "plain"] * 50,
+        ["a", 1, None, 2.5, ("t",)] * 20,
+        [Colour.RED, Colour.GREEN, "plain"] * 20,
+        ["plain", Shouting("loud")] * 20,
+        [],
+    ],
+    ids=["ascii", "non-ascii", "mixed", "str-enum", "own-sizeof", "empty"],
+)
+def test_an_object_column_counts_what_pandas_counts(values: list[Any]) -> None:
+    frame = pd.DataFrame({"id": range(len(values)), "s": pd.Series(values, dtype=object)})
+
+    assert frame["s"].dtype == object
     assert figures(frame)["bytes"] == int(frame.memory_usage(index=True, deep=True).sum())
 
 
