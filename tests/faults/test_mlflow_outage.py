@@ -10,7 +10,7 @@ A real ``mlflow server`` (SQLite store, loopback) is stopped by its pid while ``
   not delivered and the spool file that keeps it, and ``hookline mlflow replay`` sends it to
   the restarted server and ends the run;
 - under ParallelRunner, what worker processes recorded during the outage reaches the server
-  too.
+  too (kept meanwhile in one spool file per worker process).
 
 Nothing here lowers MLflow's own HTTP retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES): the plugin
 must not wait through them.
@@ -19,6 +19,7 @@ must not wait through them.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -374,6 +375,11 @@ def test_worker_processes_deliver_what_they_recorded_during_the_outage(
     stop(server)
     (markers / "go_outage").write_text("")
     wait_for(markers / "at_restart", process)
+    # part_a, part_b and during ended in the outage: one spool file per worker process (at
+    # most 2), not one per node.
+    spooled = sorted((project / "mlflow_spool").glob("*.jsonl"))
+    assert 1 <= len(spooled) <= 2, [p.name for p in spooled]
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.[0-9]+\.jsonl", p.name) for p in spooled), spooled
     with running_mlflow_server(server_root, port=server.port) as restarted:
         (markers / "go_restart").write_text("")
         output = finish_run(process)
