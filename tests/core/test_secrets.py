@@ -285,6 +285,11 @@ class QuotingHooks:
         self.where = where
 
     @hook_impl
+    def after_context_created(self, context):
+        if self.where == "after_context_created":
+            raise ValueError(f"bad credentials: {{context.config_loader['credentials']}}")
+
+    @hook_impl
     def after_catalog_created(self, conf_creds):
         if self.where == "after_catalog_created":
             raise ValueError(f"bad credentials: {{conf_creds}}")
@@ -364,5 +369,19 @@ def test_a_failing_after_catalog_created_does_not_quote_the_credentials(
         session.run()
 
     assert "hook after_catalog_created of QuotingHooks (from settings) failed" in str(failure.value)
+    assert "'password': '***'" in str(failure.value)
+    assert SECRET not in everything_shown(failure.value)
+
+
+def test_a_failing_after_context_created_does_not_quote_the_credentials(
+    make_project: ProjectFactory,
+) -> None:
+    # No catalog exists yet, but the hook can already read credentials.yml.
+    session = session_quoting_a_secret(make_project, "after_context_created")
+
+    with pytest.raises(HookFailed) as failure:
+        session.load_context()
+
+    assert "hook after_context_created of QuotingHooks (from settings) failed" in str(failure.value)
     assert "'password': '***'" in str(failure.value)
     assert SECRET not in everything_shown(failure.value)

@@ -17,6 +17,7 @@ from hookline import __version__
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
+from hookline.datasets.base import secret_strings
 from hookline.errors import HooklineError, ProjectError, did_you_mean
 from hookline.hooks.manager import HookManager, create_hook_manager
 from hookline.hooks.markers import hook_impl
@@ -144,7 +145,7 @@ class HooklineSession:
             context = HooklineContext(
                 self.metadata, config_loader, hook_manager, self.env, self.extra_params
             )
-            hook_manager.call_before_run("after_context_created", context=context)
+            _fire_after_context_created(context)
             # Kept only once every plugin has seen it: after a failing hook, the next call
             # builds it again rather than hand out a context some plugins never set up.
             self._context = context
@@ -263,6 +264,37 @@ class HooklineSession:
             "namespace": None,
             "runner": type(runner).__name__,
         }
+
+
+def _fire_after_context_created(context: HooklineContext) -> None:
+    """Fire ``after_context_created``; an error it raises shows no credential.
+
+    The catalog, which hides secrets in later errors, does not exist yet, but a plugin may
+    already have read ``credentials.yml`` through the context's config loader and quote it.
+    """
+    try:
+        context.hook_manager.call_before_run("after_context_created", context=context)
+    except Exception as error:
+        failure = _hide_credentials(error, context.config_loader)
+        if failure is error:
+            raise
+    else:
+        return
+    # Outside the except block, so that the original is not attached as the __context__.
+    raise failure
+
+
+def _hide_credentials(error: Exception, config_loader: ConfigLoader) -> Exception:
+    """``error`` with the secrets of the project's credentials hidden (see
+    :meth:`DataCatalog.redact_error`)."""
+    try:
+        credentials = config_loader["credentials"]
+    except HooklineError:
+        # Credentials that cannot be read cannot have been quoted: URL passwords still go.
+        credentials = {}
+    redactor = DataCatalog()
+    redactor.hide_secrets(secret_strings(credentials))
+    return redactor.redact_error(error)
 
 
 def _fail(
