@@ -9,8 +9,8 @@ A real ``mlflow server`` (SQLite store, loopback) is stopped by its pid while ``
 - never back before the end: the run finishes within the bounded wait, the log names what was
   not delivered and the spool file that keeps it, and ``hookline mlflow replay`` sends it to
   the restarted server and ends the run;
-- under ParallelRunner, what worker processes recorded during the outage reaches the server
-  too (kept meanwhile in one spool file per worker process).
+- under ParallelRunner and DaskRunner, what worker processes recorded during the outage reaches
+  the server too (kept meanwhile in one spool file per worker process).
 
 Nothing here lowers MLflow's own HTTP retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES): the plugin
 must not wait through them.
@@ -359,18 +359,21 @@ def test_a_server_that_never_comes_back_leaves_a_spool_that_replay_delivers(
     assert not spool_file.exists()
 
 
+@pytest.mark.parametrize("runner", ["ParallelRunner", "DaskRunner"])
 def test_worker_processes_deliver_what_they_recorded_during_the_outage(
     make_project: ProjectFactory,
     enable_plugins: PluginSwitch,
     server: MlflowServer,
     server_root: Path,
     tmp_path: Path,
+    runner: str,
 ) -> None:
     enable_plugins("hookline-mlflow")
     markers = tmp_path / "markers"
     project = write_project(make_project, server, PARALLEL_PIPELINE, markers)
 
-    process = start_run(project, "--runner", "ParallelRunner", "--max-workers", "2")
+    # Two worker processes either way: a process pool, or a LocalCluster the runner starts.
+    process = start_run(project, "--runner", runner, "--max-workers", "2")
     wait_for(markers / "at_outage", process)
     stop(server)
     (markers / "go_outage").write_text("")
