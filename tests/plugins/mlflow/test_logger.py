@@ -63,6 +63,9 @@ def raw_server(reply: bytes | None) -> Iterator[RawServer]:
     try:
         yield server
     finally:
+        # shutdown() wakes the thread's accept(), which close() alone would leave waiting.
+        with contextlib.suppress(OSError):
+            server.listener.shutdown(socket.SHUT_RDWR)
         server.listener.close()
         for connection in server.held:
             connection.close()
@@ -235,3 +238,34 @@ def test_a_worker_keeps_an_outage_in_one_spool_file_whatever_its_number_of_nodes
     assert keys == {f"node_duration_s/n{i}" for i in range(30)}
     kept = [r for r in caplog.records if "kept what the tracking store" in r.getMessage()]
     assert len(kept) == 1
+
+
+def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Path) -> None:
+    # A server that answers /health until it is closed; then nothing listens on its port.
+    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK") as server:
+        logger = logger_of(server.uri, "0" * 32, Calls())
+        started, release = threading.Event(), threading.Event()
+
+        def upload_until_released(client: Any) -> None:
+            # An upload inside MLflow's client, which retries a dead server for minutes.
+            started.set()
+            release.wait(60)
+            raise ConnectionError("the server went away during the upload")
+
+        record = {"kind": "artifact", "local_path": str(tmp_path / "a.json"), "artifact_path": ""}
+        under_way = Upload("artifact a.json", upload_until_released, record)
+        logger.upload(under_way)
+        assert started.wait(30)
+    # The server is gone, the upload still runs.
+
+    left = logger.close("FINISHED", wait=0.5)
+
+    assert left.uploads == [under_way]
+    assert left.status == "FINISHED"
+    # When the upload gives up at last, it is not held for a second report.
+    release.set()
+    deadline = time.monotonic() + 30
+    while logger._in_flight is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert logger._in_flight is None
+    assert not logger.take_undelivered()

@@ -221,6 +221,11 @@ class RunLogger:
         self._upload_cond = threading.Condition(self._lock)
         # Uploads that met an outage, sent again when the store is back.
         self._held: list[Upload] = []
+        # The upload the upload thread is running, and one that was reported undelivered while
+        # it ran (MLflow's client retries a dead server for minutes): if it fails later, it
+        # is not held again, so that no spool keeps it twice.
+        self._in_flight: Upload | None = None
+        self._handed_over: Upload | None = None
         self._thread: threading.Thread | None = None
         self._upload_thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -362,11 +367,13 @@ class RunLogger:
         """Remove and return what has not been delivered (what a worker keeps in a spool
         file when the store is away at the end of a node)."""
         with self._upload_cond:
+            in_flight = [] if self._in_flight is None else [self._in_flight]
+            self._handed_over = self._in_flight
             left = Undelivered(
                 self._metrics,
                 self._params,
                 self._tags,
-                [*self._held, *self._uploads],
+                [*self._held, *in_flight, *self._uploads],
                 status,
                 first_line(self._outage_error) if self._outage_error else "",
             )
@@ -501,12 +508,14 @@ class RunLogger:
                 if self._closed:
                     return  # what is left is reported undelivered
                 upload = self._uploads.popleft()
+                self._in_flight = upload
             try:
                 self._run_upload(upload)
             except Exception as error:  # the thread must live on: later uploads still go
                 self._report(error)
             finally:
                 with self._upload_cond:
+                    self._in_flight = None
                     self._uploads_busy -= 1
                     self._upload_cond.notify_all()
 
@@ -524,8 +533,7 @@ class RunLogger:
         # Checked first: an upload that meets a dead server inside MLflow's client would wait
         # through its retries (minutes), where the check fails at once.
         if self.outage_since is not None or not self.store.is_up():
-            with self._lock:
-                self._held.append(upload)
+            self._hold(upload)
             self._enter_outage(ConnectionError(f"no answer before uploading {upload.what}"))
             return
         try:
@@ -534,9 +542,15 @@ class RunLogger:
             if self.store.is_up():
                 self._on_error(error)
                 return
-            with self._lock:
-                self._held.append(upload)
+            self._hold(upload)
             self._enter_outage(error)
+
+    def _hold(self, upload: Upload) -> None:
+        """Keep ``upload`` to run again once the store is back, unless it was already reported
+        undelivered while it ran."""
+        with self._lock:
+            if upload is not self._handed_over:
+                self._held.append(upload)
 
     def _wait_for_uploads(self, deadline: float | None) -> None:
         """Wait until the upload thread is idle (or gone); with a ``deadline``, give up at it
