@@ -360,28 +360,16 @@ def test_a_configuration_error_of_a_plugin_quoting_a_secret_is_hidden(
     assert SECRET not in seen["shown"]
 
 
-def test_a_failing_after_catalog_created_does_not_quote_the_credentials(
-    make_project: ProjectFactory,
+@pytest.mark.parametrize("where", ["after_context_created", "after_catalog_created"])
+def test_a_failing_start_up_hook_does_not_quote_the_credentials(
+    make_project: ProjectFactory, where: str
 ) -> None:
-    session = session_quoting_a_secret(make_project, "after_catalog_created")
+    # after_context_created runs before any catalog exists, yet can read credentials.yml.
+    session = session_quoting_a_secret(make_project, where)
 
     with pytest.raises(HookFailed) as failure:
         session.run()
 
-    assert "hook after_catalog_created of QuotingHooks (from settings) failed" in str(failure.value)
-    assert "'password': '***'" in str(failure.value)
-    assert SECRET not in everything_shown(failure.value)
-
-
-def test_a_failing_after_context_created_does_not_quote_the_credentials(
-    make_project: ProjectFactory,
-) -> None:
-    # No catalog exists yet, but the hook can already read credentials.yml.
-    session = session_quoting_a_secret(make_project, "after_context_created")
-
-    with pytest.raises(HookFailed) as failure:
-        session.load_context()
-
-    assert "hook after_context_created of QuotingHooks (from settings) failed" in str(failure.value)
+    assert f"hook {where} of QuotingHooks (from settings) failed" in str(failure.value)
     assert "'password': '***'" in str(failure.value)
     assert SECRET not in everything_shown(failure.value)
