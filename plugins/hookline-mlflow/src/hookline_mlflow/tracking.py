@@ -432,7 +432,10 @@ class RunLogger:
         """Send what is pending; during an outage, first check (at most every
         :data:`RETRY_INTERVAL` seconds, or now when ``force``) that the store is back."""
         with self._send_lock:
-            if self.outage_since is not None:
+            # Only an outage this call saw the end of is over: one the upload thread meets
+            # while this call sends (perhaps nothing at all) is not.
+            checked_the_outage = self.outage_since is not None
+            if checked_the_outage:
                 if not force and time.monotonic() < self._next_try:
                     return
                 if not self.store.is_up():
@@ -443,7 +446,7 @@ class RunLogger:
                 params, self._params = self._params, []
                 tags, self._tags = self._tags, []
             sent = self._send_batches(metrics, params, tags)
-            if sent is not None and self.outage_since is not None:
+            if sent is not None and checked_the_outage:
                 self._recover(sent)
 
     def _send_batches(
