@@ -284,3 +284,36 @@ def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Pat
         time.sleep(0.01)
     assert logger._in_flight is None
     assert not logger.take_undelivered()
+
+
+def test_an_upload_stuck_over_several_node_ends_is_spooled_once(tmp_path: Path) -> None:
+    # A worker's end of node during an outage: flush with a deadline, then take what is left.
+    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK") as server:
+        logger = logger_of(server.uri, "0" * 32, Calls())
+        started, release = threading.Event(), threading.Event()
+
+        def upload_until_released(client: Any) -> None:
+            # An upload inside MLflow's client, which retries a dead server for minutes.
+            started.set()
+            release.wait(60)
+            raise ConnectionError("the server went away during the upload")
+
+        record = {"kind": "artifact", "local_path": str(tmp_path / "a.json"), "artifact_path": ""}
+        stuck = Upload("artifact a.json", upload_until_released, record)
+        logger.upload(stuck)
+        assert started.wait(30)
+        queued = artifact_upload("queued")
+        logger.upload(queued)
+    # The server is gone; the first upload is still under way, the second waits behind it.
+
+    ends_of_nodes = []
+    for _ in range(2):
+        logger.flush(wait=0.2)
+        ends_of_nodes.append(logger.take_undelivered().uploads)
+    assert ends_of_nodes == [[stuck, queued], []]
+
+    # When the stuck upload gives up, nothing is left to wait for: a flush returns.
+    release.set()
+    assert finishes(logger.flush, timeout=30), "flush waited for an upload handed over"
+    assert not logger.take_undelivered()
+    logger.close(None, wait=0.0)

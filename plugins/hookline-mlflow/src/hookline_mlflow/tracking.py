@@ -367,8 +367,10 @@ class RunLogger:
         """Remove and return what has not been delivered (what a worker keeps in a spool
         file when the store is away at the end of a node)."""
         with self._upload_cond:
-            in_flight = [] if self._in_flight is None else [self._in_flight]
-            self._handed_over = self._in_flight
+            running = self._in_flight
+            # An upload stuck in flight over several node ends is reported at the first.
+            in_flight = [] if running is None or running is self._handed_over else [running]
+            self._handed_over = running
             left = Undelivered(
                 self._metrics,
                 self._params,
@@ -377,6 +379,9 @@ class RunLogger:
                 status,
                 first_line(self._outage_error) if self._outage_error else "",
             )
+            # The queued uploads taken here will never finish on the upload thread.
+            self._uploads_busy -= len(self._uploads)
+            self._upload_cond.notify_all()
             self._metrics, self._params, self._tags = [], [], []
             self._held, self._uploads = [], collections.deque()
         return left
@@ -533,9 +538,11 @@ class RunLogger:
     def _run_upload(self, upload: Upload) -> None:
         """Upload; hold it when the store does not answer (an upload that fails while the
         store answers, e.g. a file gone missing, is reported and dropped)."""
+        if self._hold_during_outage(upload):
+            return
         # Checked first: an upload that meets a dead server inside MLflow's client would wait
         # through its retries (minutes), where the check fails at once.
-        if self.outage_since is not None or not self.store.is_up():
+        if not self.store.is_up():
             self._hold(upload)
             self._enter_outage(ConnectionError(f"no answer before uploading {upload.what}"))
             return
@@ -548,12 +555,26 @@ class RunLogger:
             self._hold(upload)
             self._enter_outage(error)
 
-    def _hold(self, upload: Upload) -> None:
-        """Keep ``upload`` to run again once the store is back, unless it was already reported
-        undelivered while it ran."""
+    def _hold_during_outage(self, upload: Upload) -> bool:
+        """Hold ``upload`` if an outage is known; whether it was. Looked at and held under
+        the lock, so that a recovery cannot slip in between and leave the upload held for an
+        outage that is over."""
         with self._lock:
-            if upload is not self._handed_over:
-                self._held.append(upload)
+            if self.outage_since is None:
+                return False
+            self._keep_held(upload)
+            return True
+
+    def _hold(self, upload: Upload) -> None:
+        """Keep ``upload`` to run again once the store is back."""
+        with self._lock:
+            self._keep_held(upload)
+
+    def _keep_held(self, upload: Upload) -> None:
+        # Called with the lock held. An upload already reported undelivered while it ran is
+        # not kept again, so that no spool keeps it twice.
+        if upload is not self._handed_over:
+            self._held.append(upload)
 
     def _wait_for_uploads(self, deadline: float | None) -> None:
         """Wait until the upload thread is idle (or gone); with a ``deadline``, give up at it
