@@ -191,7 +191,7 @@ def test_nested_operations_each_get_the_peak_of_their_own_time(
         held = allocate(50)
         hooks.before_dataset_loaded(dataset_name="inner", node=outer)
         transient = allocate(100)
-        time.sleep(0.05)  # long enough for the sampler, whatever the OS mark says
+        time.sleep(0.2)  # long enough for the sampler on a busy machine, whatever the OS mark says
         del transient
         hooks.after_dataset_loaded(dataset_name="inner", node=outer)
         del held
