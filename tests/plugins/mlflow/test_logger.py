@@ -260,23 +260,29 @@ def test_a_worker_keeps_an_outage_in_one_spool_file_whatever_its_number_of_nodes
     assert len(kept) == 1
 
 
-def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Path) -> None:
+def logger_with_a_stuck_upload(tmp_path: Path) -> tuple[RunLogger, Upload, threading.Event]:
+    """An asynchronous logger whose upload began while its server answered and is still under
+    way now that the server is gone, as inside MLflow's client, which retries a dead server
+    for minutes. Setting the returned event lets the upload fail."""
     # A server that answers /health until it is closed; then nothing listens on its port.
     with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK") as server:
         logger = logger_of(server.uri, "0" * 32, Calls())
         started, release = threading.Event(), threading.Event()
 
         def upload_until_released(client: Any) -> None:
-            # An upload inside MLflow's client, which retries a dead server for minutes.
             started.set()
             release.wait(60)
             raise ConnectionError("the server went away during the upload")
 
         record = {"kind": "artifact", "local_path": str(tmp_path / "a.json"), "artifact_path": ""}
-        under_way = Upload("artifact a.json", upload_until_released, record)
-        logger.upload(under_way)
+        stuck = Upload("artifact a.json", upload_until_released, record)
+        logger.upload(stuck)
         assert started.wait(30)
-    # The server is gone, the upload still runs.
+    return logger, stuck, release
+
+
+def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Path) -> None:
+    logger, under_way, release = logger_with_a_stuck_upload(tmp_path)
 
     left = logger.close("FINISHED", wait=0.5)
 
@@ -293,23 +299,9 @@ def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Pat
 
 def test_an_upload_stuck_over_several_node_ends_is_spooled_once(tmp_path: Path) -> None:
     # A worker's end of node during an outage: flush with a deadline, then take what is left.
-    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK") as server:
-        logger = logger_of(server.uri, "0" * 32, Calls())
-        started, release = threading.Event(), threading.Event()
-
-        def upload_until_released(client: Any) -> None:
-            # An upload inside MLflow's client, which retries a dead server for minutes.
-            started.set()
-            release.wait(60)
-            raise ConnectionError("the server went away during the upload")
-
-        record = {"kind": "artifact", "local_path": str(tmp_path / "a.json"), "artifact_path": ""}
-        stuck = Upload("artifact a.json", upload_until_released, record)
-        logger.upload(stuck)
-        assert started.wait(30)
-        queued = artifact_upload("queued")
-        logger.upload(queued)
-    # The server is gone; the first upload is still under way, the second waits behind it.
+    logger, stuck, release = logger_with_a_stuck_upload(tmp_path)
+    queued = artifact_upload("queued")
+    logger.upload(queued)
 
     ends_of_nodes = []
     for _ in range(2):
