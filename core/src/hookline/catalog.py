@@ -24,8 +24,16 @@ from hookline.datasets import (
     dataset_type_name,
     resolve_dataset_type,
 )
-from hookline.datasets.base import redact, redact_url, secret_strings, split_protocol
-from hookline.errors import DatasetError, RedactedError, RemoteTraceback, did_you_mean
+from hookline.datasets.base import split_protocol
+from hookline.errors import DatasetError, RedactedError, did_you_mean
+from hookline.secrets import (
+    contains_secret,
+    redact_error,
+    redact_text,
+    redact_userinfo,
+    secret_strings,
+    sort_secrets,
+)
 
 __all__ = ["DataCatalog"]
 
@@ -176,25 +184,15 @@ class DataCatalog:
     def hide_secrets(self, secrets: Iterable[str]) -> None:
         """Add ``secrets`` to those :meth:`redact_error` hides (a worker process's copy of the
         catalog gets the main process's this way)."""
-        self._secrets = sorted({*self._secrets, *secrets}, key=len, reverse=True)
+        self._secrets = sort_secrets([*self._secrets, *secrets])
 
     def redact_error(self, error: _E) -> _E | RedactedError:
         """Hide the catalog's secrets and every URL's ``user:password@`` in ``error`` with ``***``
-        and return the error to show: a node's error may quote a connection string, and the
-        log line, the run's error message and the error hooks all show this one exception.
-
-        The message, the notes and the chained causes are rewritten in place when the text
-        comes from them. An exception whose message comes from elsewhere (``OSError.filename``,
-        a non-string argument) and still shows a secret is replaced by a :class:`RedactedError`
-        holding the hidden text, with the original's traceback and without its causes.
-        Calling it again on its result changes nothing.
+        and return the error to show (see :func:`hookline.secrets.redact_error`): a node's
+        error may quote a connection string, and the log line, the run's error message and the
+        error hooks all show this one exception.
         """
-        secrets = self._secrets
-        _hide_in_place(error, secrets)
-        _hide_in_chain(error, secrets)
-        if isinstance(error, Exception) and _shows_secret(error, secrets):
-            return _stand_in(error, secrets)
-        return error
+        return redact_error(error, self._secrets)
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -293,79 +291,6 @@ class DataCatalog:
         )
 
 
-def _hide_in_place(error: BaseException, secrets: builtins.list[str]) -> None:
-    """Hide ``secrets`` and URL passwords in the string arguments and notes of ``error`` (and
-    in the text of a worker's traceback)."""
-    try:
-        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
-    except Exception:  # an exception class whose args cannot be set: it gets replaced
-        return
-    notes = getattr(error, "__notes__", None)
-    if isinstance(notes, builtins.list):
-        _set_notes(error, [redact(n, secrets) if isinstance(n, str) else n for n in notes])
-    if isinstance(error, RemoteTraceback):
-        error.text = redact(error.text, secrets)
-
-
-def _set_notes(error: BaseException, notes: builtins.list[Any]) -> None:
-    # setattr: exceptions have notes from Python 3.11 on, and the types target 3.10.
-    setattr(error, "__notes__", notes)  # noqa: B010
-
-
-def _stand_in(error: Exception, secrets: builtins.list[str]) -> RedactedError:
-    """A :class:`RedactedError` saying what ``error`` says, secrets hidden, raised from None."""
-    replacement = RedactedError(f"{type(error).__name__}: {redact(str(error), secrets)}")
-    notes = getattr(error, "__notes__", None)
-    if isinstance(notes, builtins.list):
-        _set_notes(replacement, [redact(str(note), secrets) for note in notes])
-    replacement.__traceback__ = error.__traceback__
-    replacement.__suppress_context__ = True
-    remote = error.__cause__
-    # A worker's traceback (hidden by _hide_in_chain) is still the one worth reading.
-    replacement.__cause__ = remote if isinstance(remote, RemoteTraceback) else None
-    return replacement
-
-
-def _hide_in_chain(error: BaseException, secrets: builtins.list[str]) -> None:
-    """Hide ``secrets`` in the causes and contexts of ``error``, down the whole chain; a link
-    that still shows a secret is cut (a traceback would print it)."""
-    seen = {id(error)}
-    leaking: set[int] = set()
-    pending = [error]
-    while pending:
-        current = pending.pop()
-        for attribute in ("__cause__", "__context__"):
-            chained = getattr(current, attribute)
-            if chained is None:
-                continue
-            if id(chained) not in seen:
-                seen.add(id(chained))
-                _hide_in_place(chained, secrets)
-                if _shows_secret(chained, secrets):
-                    leaking.add(id(chained))
-                else:
-                    pending.append(chained)
-            if id(chained) in leaking:
-                setattr(current, attribute, None)
-
-
-def _shows_secret(error: BaseException, secrets: builtins.list[str]) -> bool:
-    text = _text_of(error)
-    return text is not None and redact(text, secrets) != text
-
-
-def _text_of(error: BaseException) -> str | None:
-    """What printing ``error`` shows of it (its notes too), or ``None`` if ``str()`` fails."""
-    try:
-        text = str(error)
-    except Exception:
-        return None
-    notes = getattr(error, "__notes__", None)
-    if isinstance(notes, builtins.list):
-        text = "\n".join([text, *map(str, notes)])
-    return text
-
-
 _VERBS = {"load": "load", "save": "save", "check": "check whether", "release": "release"}
 
 
@@ -373,7 +298,7 @@ def _failure(action: str, name: str, dataset: AbstractDataset, exc: Exception) -
     where = dataset_type_name(dataset)
     filepath = dataset.filepath
     if filepath is not None:
-        where += f" at {redact_url(str(filepath))}"
+        where += f" at {redact_userinfo(str(filepath))}"
     message = str(exc) if isinstance(exc, DatasetError) else f"{type(exc).__name__}: {exc}"
     verb = _VERBS[action]
     suffix = " exists" if action == "check" else ""
@@ -446,12 +371,12 @@ class _EntryBuilder:
         try:
             return dataset_cls(**config)
         except DatasetError as exc:
-            message = redact(f"{where}: {exc}", secrets)
+            message = redact_text(f"{where}: {exc}", secrets)
             raise DatasetError(message) from None
         except Exception as exc:
-            message = redact(f"{where}: {type(exc).__name__}: {exc}", secrets)
+            message = redact_text(f"{where}: {type(exc).__name__}: {exc}", secrets)
             # An original message holding a secret is not chained: a traceback would print it.
-            cause = exc if redact(str(exc), secrets) == str(exc) else None
+            cause = None if contains_secret(str(exc), secrets) else exc
             raise DatasetError(message) from cause
 
     def _credentials(self, name: str, value: Any) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from hookline import __version__
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
-from hookline.datasets.base import secret_strings
 from hookline.errors import HooklineError, ProjectError, did_you_mean
 from hookline.hooks.manager import HookManager, create_hook_manager
 from hookline.hooks.markers import hook_impl
@@ -32,6 +31,7 @@ from hookline.project import (
 )
 from hookline.runner import AbstractRunner, NodeRecord, ProgressReporter, SequentialRunner
 from hookline.runner.base import check_free_inputs
+from hookline.secrets import redact_error, secret_strings
 
 
 @dataclass
@@ -286,15 +286,13 @@ def _fire_after_context_created(context: HooklineContext) -> None:
 
 def _hide_credentials(error: Exception, config_loader: ConfigLoader) -> Exception:
     """``error`` with the secrets of the project's credentials hidden (see
-    :meth:`DataCatalog.redact_error`)."""
+    :func:`hookline.secrets.redact_error`)."""
     try:
         credentials = config_loader["credentials"]
     except HooklineError:
         # Credentials that cannot be read cannot have been quoted: URL passwords still go.
         credentials = {}
-    redactor = DataCatalog()
-    redactor.hide_secrets(secret_strings(credentials))
-    return redactor.redact_error(error)
+    return redact_error(error, secret_strings(credentials))
 
 
 def _fail(

@@ -1,6 +1,6 @@
 """mlflow.yml and dataset declarations: validation with messages naming the file and key, the
 embedded default, the environment's overrides, tracking credentials; and the pure pieces
-(secret keys, valid MLflow names, log_batch limits, metric datasets). No server needed."""
+(valid MLflow names, log_batch limits, metric datasets). No server needed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from hookline_mlflow import MlflowConfig, MlflowHooks, hooks, naming
 from hookline_mlflow.config import (
     ALLOWED_KEYS,
     DEFAULT,
-    is_secret_key,
     parse_config,
     parse_dataset_spec,
     render_run_name,
@@ -216,50 +215,6 @@ def test_run_names_fill_the_template() -> None:
     assert render_run_name("{pipeline_name}@{session_id}{env}", params, "P") == (
         "train@2026-11-22T10.20.30.123Z"
     )
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "password",
-        "db.password",
-        "DB_PASSWORD",
-        "api_token",
-        "accessToken",
-        "awsSecretAccessKey",
-        "private_key",
-        "key",
-        "client-secret",
-        "credentials.user",
-        "auth",
-        "x.apikey",
-        "passphrase",
-    ],
-)
-def test_secret_looking_keys(key: str) -> None:
-    assert is_secret_key(key)
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "keyboard_layout",
-        "monkey",
-        "tokenizer",
-        "max_tokens_per_batch",
-        "author",
-        "passes",
-        "learning_rate",
-        "session_id",
-    ],
-)
-def test_ordinary_keys(key: str) -> None:
-    assert not is_secret_key(key)
-
-
-def test_extra_secret_words() -> None:
-    assert not is_secret_key("bank.pin")
-    assert is_secret_key("bank.pin", ("pin",))
 
 
 @settings(deadline=None)  # the first example imports MLflow's validation module

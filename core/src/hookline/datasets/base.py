@@ -17,30 +17,13 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from hookline.errors import DatasetError
+from hookline.secrets import redact_mapping, redact_text, redact_userinfo, secret_strings
 
 #: The format of a dataset version: a UTC timestamp that sorts in time order as text and holds
 #: no ``:`` (which Windows forbids in a folder name).
 VERSION_FORMAT = "%Y-%m-%dT%H.%M.%S.%fZ"
 
 _PROTOCOL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
-# "scheme://user:password@host/..." -> the user and password are a credential too.
-_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
-# Argument names whose values are secrets however they got there (load_args storage_options...).
-_SECRET_ARG = re.compile(
-    r"pass|secret|token|credential|auth|storage_options|client_kwargs|(^|_)key$|access_key"
-    r"|key_id|connection_string|conn_str",
-    re.IGNORECASE,
-)
-# A credentials value that is a connection string holding a password, wherever it sits: a URL
-# with a user ("postgresql://reader:pw@host/db") or an ODBC/Azure style "...;Password=...;".
-_CONNECTION_STRING = re.compile(
-    r"://[^/@\s]+@|(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey)\s*=", re.IGNORECASE
-)
-_URL_PASSWORD = re.compile(r"://[^/@\s:]*:([^/@\s]+)@")
-_REDACTED = "***"
-# Shorter strings would blank out ordinary words of a message ("admin", "data"); real secrets
-# are longer.
-_MIN_SECRET_LENGTH = 6
 
 
 def generate_timestamp() -> str:
@@ -64,66 +47,6 @@ def split_protocol(filepath: str) -> tuple[str | None, str]:
     if match is None:
         return None, filepath
     return match.group(1).lower(), filepath[match.end() :]
-
-
-def redact_url(text: str) -> str:
-    """Hide the ``user:password@`` part of every URL in ``text``."""
-    return _URL_USERINFO.sub(_REDACTED + "@", text)
-
-
-def redact_args(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``args`` with the value of every secret-looking key replaced by ``***``."""
-    return {
-        key: _REDACTED if _SECRET_ARG.search(str(key)) else value for key, value in args.items()
-    }
-
-
-def secret_strings(value: Any) -> list[str]:
-    """The secrets inside a credentials value, longest first.
-
-    A secret is a string (or number) of 6+ characters under a secret-looking key (``password``,
-    ``token``, ``key``, ``storage_options``...), or a connection string holding a password
-    wherever it sits (the whole string, and its password alone). The other values (a user name,
-    a host, a bucket, a region) are no secret, and hiding them everywhere would blank out the
-    file and dataset names an error message must show.
-    """
-    found: set[str] = set()
-
-    def walk(item: Any, under_secret_key: bool) -> None:
-        if isinstance(item, Mapping):
-            for key, sub in item.items():
-                walk(sub, under_secret_key or bool(_SECRET_ARG.search(str(key))))
-        elif isinstance(item, list | tuple | set | frozenset):
-            for sub in item:
-                walk(sub, under_secret_key)
-        elif not isinstance(item, bool):
-            _collect_secret(item, under_secret_key, found)
-
-    walk(value, False)
-    # Longest first, so a secret that contains another is hidden whole.
-    return sorted(found, key=len, reverse=True)
-
-
-def _collect_secret(item: Any, under_secret_key: bool, found: set[str]) -> None:
-    if isinstance(item, bytes):
-        item = item.decode(errors="replace")
-    if under_secret_key and isinstance(item, int | float):
-        item = str(item)
-    if not isinstance(item, str):
-        return
-    if not (under_secret_key or _CONNECTION_STRING.search(item)):
-        return
-    # A URL's password is hidden alone too: an error may quote it without the rest.
-    for secret in (item, *_URL_PASSWORD.findall(item)):
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            found.add(secret)
-
-
-def redact(text: str, secret_values: list[str]) -> str:
-    """Replace every one of ``secret_values`` and every URL password in ``text`` by ``***``."""
-    for value in secret_values:
-        text = text.replace(value, _REDACTED)
-    return redact_url(text)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
@@ -243,7 +166,7 @@ class AbstractDataset(abc.ABC):
 
     def _redact(self, text: str) -> str:
         """Return ``text`` with this dataset's secrets hidden (used for error messages)."""
-        return redact_url(text)
+        return redact_userinfo(text)
 
     def __repr__(self) -> str:
         details = ", ".join(f"{key}={value!r}" for key, value in self.describe().items())
@@ -415,7 +338,7 @@ class FileDataset(AbstractDataset):
         fs = self._filesystem()
         remote = str(target)
         if not fs.isfile(remote):
-            raise DatasetError(f"File {redact_url(str(target))} does not exist")
+            raise DatasetError(f"File {redact_userinfo(str(target))} does not exist")
         with tempfile.TemporaryDirectory(prefix="hookline-") as folder:
             local = Path(folder) / (self._basename or "data")
             fs.get_file(remote, str(local))
@@ -463,7 +386,7 @@ class FileDataset(AbstractDataset):
 
     def describe(self) -> dict[str, Any]:
         """Path, protocol, version and arguments; credentials and fs_args are never shown."""
-        info: dict[str, Any] = {"filepath": redact_url(self.filepath)}
+        info: dict[str, Any] = {"filepath": redact_userinfo(self.filepath)}
         if self._protocol is not None:
             info["protocol"] = self._protocol
         if self._versioned:
@@ -471,13 +394,13 @@ class FileDataset(AbstractDataset):
             info["load_version"] = self._version.load
             info["save_version"] = self._version.save
         if self._load_args:
-            info["load_args"] = redact_args(self._load_args)
+            info["load_args"] = redact_mapping(self._load_args)
         if self._save_args:
-            info["save_args"] = redact_args(self._save_args)
+            info["save_args"] = redact_mapping(self._save_args)
         return info
 
     def _redact(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return redact_text(text, self._secrets)
 
     def __getstate__(self) -> dict[str, Any]:
         # A file-system client (sockets, sessions) is rebuilt where the dataset is unpickled.
@@ -500,7 +423,7 @@ class FileDataset(AbstractDataset):
             existing = self.list_versions()
             if pinned not in existing:
                 raise DatasetError(
-                    f"Load version '{pinned}' of {redact_url(self.filepath)} does not exist; "
+                    f"Load version '{pinned}' of {redact_userinfo(self.filepath)} does not exist; "
                     f"existing versions: {_format_versions(existing)}"
                 )
             return self._version_target(pinned)
@@ -511,8 +434,8 @@ class FileDataset(AbstractDataset):
             existing = self.list_versions()
             if not existing:
                 raise DatasetError(
-                    f"No version of {redact_url(self.filepath)} has been saved yet "
-                    f"(versions are stored as {redact_url(self.filepath)}/<version>/"
+                    f"No version of {redact_userinfo(self.filepath)} has been saved yet "
+                    f"(versions are stored as {redact_userinfo(self.filepath)}/<version>/"
                     f"{self._basename})"
                 )
             version = existing[-1]
@@ -526,7 +449,7 @@ class FileDataset(AbstractDataset):
         target = self._version_target(version)
         if self._target_exists(target):
             raise DatasetError(
-                f"Save version '{version}' of {redact_url(self.filepath)} already exists: "
+                f"Save version '{version}' of {redact_userinfo(self.filepath)} already exists: "
                 "a version is written once and never overwritten"
             )
         return version, target

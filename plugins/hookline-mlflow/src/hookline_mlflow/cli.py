@@ -54,8 +54,9 @@ def mlflow_command() -> None:
 )
 def ui(project: Path | None, env: str | None, port: int) -> None:
     """Open the MLflow UI on the project's tracking store, on 127.0.0.1."""
+    from hookline.secrets import redact_userinfo
     from hookline_mlflow.config import resolve_tracking_uri
-    from hookline_mlflow.store import is_http, redact_userinfo
+    from hookline_mlflow.store import is_http
 
     uri = resolve_tracking_uri(*_project_config(project, env))
     if is_http(uri):
@@ -138,8 +139,8 @@ def replay(
     files: tuple[Path, ...], project: Path | None, env: str | None, tracking_uri: str | None
 ) -> None:
     """Send what runs kept in the spool while their tracking server was away, and end them."""
+    from hookline.secrets import redact_userinfo
     from hookline_mlflow import spool
-    from hookline_mlflow.store import redact_userinfo
     from hookline_mlflow.tracking import first_line
 
     paths = spool.replay_order(files) if files else _project_spool(project, env)
@@ -173,7 +174,7 @@ def _client_of(uri: str) -> Any:
     URI in what it prints ("View run ... at") and in its errors."""
     from mlflow import MlflowClient
 
-    from hookline_mlflow.store import REDACTED, strip_userinfo
+    from hookline.secrets import REDACTED, strip_userinfo
 
     parts = urllib.parse.urlsplit(uri)
     # "***": a spool file of an older release kept the URI masked, not stripped.

@@ -55,7 +55,7 @@ from typing import Any
 from hookline import plugin_config
 from hookline.errors import ConfigError, did_you_mean
 from hookline.plugin_config import boolean, choice, mapping, text
-from hookline_mlflow.store import has_userinfo
+from hookline.secrets import has_userinfo, is_secret_key
 
 #: The name of the configuration: files ``conf/<env>/mlflow*.yml`` are read.
 CONFIG_KEY = "mlflow"
@@ -109,25 +109,6 @@ CREDENTIAL_ENV_VARS = {
     "password": "MLFLOW_TRACKING_PASSWORD",
     "token": "MLFLOW_TRACKING_TOKEN",
 }
-
-#: Words that make a key secret (its value is never logged): a key is secret when one of its
-#: parts (split on ``.``, ``_``, ``-``, ``/``, blanks and case changes) is one of these words,
-#: or when it contains one of :data:`SECRET_SUBSTRINGS` anywhere.
-SECRET_WORDS = (
-    "pass",
-    "pwd",
-    "token",
-    "key",
-    "keys",
-    "auth",
-    "authorization",
-    "cookie",
-    "jwt",
-    "bearer",
-    "private",
-)
-#: Parts of words that make a key secret wherever they appear (``dbPassword``, ``secretkey``).
-SECRET_SUBSTRINGS = ("password", "passwd", "passphrase", "secret", "credential", "apikey")
 
 _FLAVOR_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -399,44 +380,6 @@ def render_run_name(template: str, run_params: Mapping[str, Any], project_name: 
     values = {name: run_params.get(name) for name in RUN_NAME_FIELDS}
     values["project_name"] = project_name
     return template.format(**{k: "" if v is None else str(v) for k, v in values.items()})
-
-
-def is_secret_key(key: str, extra_words: tuple[str, ...] = ()) -> bool:
-    """Whether a parameter or tag key looks like it holds a secret.
-
-    ``db.password``, ``api_token``, ``awsSecretAccessKey``, ``private_key`` and ``key`` are;
-    ``keyboard_layout``, ``monkey``, ``tokenizer`` and ``author`` are not.
-    """
-    lowered = key.lower()
-    if any(word in lowered for word in SECRET_SUBSTRINGS):
-        return True
-    # Split on separators and on lower-to-upper case changes (camelCase).
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
-    parts = {part for part in re.split(r"[\s._\-/:]+", spaced.lower()) if part}
-    words = set(SECRET_WORDS) | {word.lower() for word in extra_words}
-    return bool(parts & words)
-
-
-def secret_strings(value: Any, minimum: int = 4) -> list[str]:
-    """Every string of ``minimum``+ characters inside ``value`` (credentials), longest first."""
-    found: set[str] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, bytes):
-            item = item.decode(errors="replace")
-        if isinstance(item, str):
-            if len(item) >= minimum:
-                found.add(item)
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            stack.extend(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            text = str(item)
-            if len(text) >= max(minimum, 6):
-                found.add(text)
-    return sorted(found, key=len, reverse=True)
 
 
 # -- helpers -----------------------------------------------------------------------------------

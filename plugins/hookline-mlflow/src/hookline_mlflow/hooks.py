@@ -21,7 +21,7 @@ or in ``mlflow.yml``):
   ``hookline/pipeline.json``.
 
 Secrets never reach MLflow: a parameter or tag whose key looks secret (see
-:func:`hookline_mlflow.config.is_secret_key`) is logged as ``***``, and every string of
+:func:`hookline.secrets.is_secret_key`) is logged as ``***``, and every string of
 ``credentials.yml`` is replaced by ``***`` wherever it appears in a parameter or tag value, a
 metric name or the error message.
 """
@@ -48,6 +48,7 @@ from hookline.errors import ConfigError, HooklineError
 from hookline.hooks import specs
 from hookline.hooks.markers import hook_impl
 from hookline.plugin_config import read_section
+from hookline.secrets import REDACTED, is_secret_key, redact_text, secret_strings, sort_secrets
 from hookline_mlflow import naming, spool
 from hookline_mlflow.config import (
     CONFIG_KEY,
@@ -55,16 +56,14 @@ from hookline_mlflow.config import (
     DEFAULT,
     DatasetSpec,
     MlflowConfig,
-    is_secret_key,
     parse_config,
     parse_dataset_spec,
     render_run_name,
     resolve_experiment_name,
     resolve_spool_dir,
     resolve_tracking_uri,
-    secret_strings,
 )
-from hookline_mlflow.store import REDACTED, is_http, make_store, probe, redact_userinfo
+from hookline_mlflow.store import is_http, make_store, probe
 from hookline_mlflow.tracking import (
     RunLogger,
     Undelivered,
@@ -220,7 +219,7 @@ class MlflowHooks:
         self._config = config
         self._project_path = project_path
         self._project_name = project_name
-        self._secrets = sorted(set(secrets), key=len, reverse=True)
+        self._secrets = sort_secrets(secrets)
         self._where = where
 
     @hook_impl
@@ -756,10 +755,7 @@ class MlflowHooks:
 
     def _redact(self, text: str) -> str:
         """``text`` with every credential string, and the user:password of every URL, hidden."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return redact_userinfo(text)
+        return redact_text(text, self._secrets)
 
     def _keep_in_spool(self, run: _Run, left: Undelivered, path: Path) -> None:
         """Add what the store did not receive of ``run`` to the spool file ``path`` (the URI

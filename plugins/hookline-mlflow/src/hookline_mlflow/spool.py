@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hookline_mlflow.store import KeyValue, MetricRow, redact_userinfo, strip_userinfo
+from hookline.secrets import redact_userinfo, strip_userinfo
+from hookline_mlflow.store import KeyValue, MetricRow
 from hookline_mlflow.tracking import Undelivered, split_batches
 
 #: The file name pattern of spool files.

@@ -15,23 +15,17 @@ MLflow is imported only inside functions.
 
 from __future__ import annotations
 
-import re
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from hookline.secrets import strip_userinfo
+
 #: Seconds one request to a tracking server may take before it counts as unanswered.
 REQUEST_TIMEOUT = 10
 #: Seconds the ``/health`` probe of a server waits.
 PROBE_TIMEOUT = 3.0
-
-#: What replaces a secret.
-REDACTED = "***"
-
-# "scheme://user:password@host": the user and password are a credential, wherever they are
-# (greedy up to the host: a password may hold an unencoded "@").
-_URL_USERINFO = re.compile(r"(?<=://)[^/\s]+@")
 
 #: (key, value, timestamp in ms, step)
 MetricRow = tuple[str, float, int, int]
@@ -76,25 +70,6 @@ class Store(Protocol):
 def is_http(uri: str) -> bool:
     """Whether ``uri`` names a tracking server reached over plain HTTP(S)."""
     return urllib.parse.urlsplit(uri).scheme.lower() in ("http", "https")
-
-
-def has_userinfo(text: str) -> bool:
-    """Whether ``text`` holds a URL with ``user:password@`` (or ``user@``)."""
-    return _URL_USERINFO.search(text) is not None
-
-
-def redact_userinfo(text: str) -> str:
-    """``text`` with the ``user:password@`` of every URL in it replaced by ``***@``."""
-    return _URL_USERINFO.sub(REDACTED + "@", text) if "@" in text else text
-
-
-def strip_userinfo(uri: str) -> str:
-    """``uri`` without its ``user:password@``: what may be written down or requested without
-    credentials (MLflow's client takes them from MLFLOW_TRACKING_USERNAME/PASSWORD)."""
-    parts = urllib.parse.urlsplit(uri)
-    if "@" not in parts.netloc:
-        return uri
-    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def make_store(uri: str, client_factory: Callable[[], Any]) -> Store:
