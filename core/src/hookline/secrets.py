@@ -22,8 +22,10 @@ Before this module the core and the MLflow plugin each had their own rules. Wher
 disagreed the rule that hides more was kept:
 
 - every string of credentials.yml is a secret, not only those under a secret-looking key: a
-  backend may keep its secret under any name (an Azure ``sas``, a ``dsn``), and credentials.yml
-  holds nothing that a message needs to show;
+  backend may keep its secret under any name (an Azure ``sas``, a ``dsn``), and a user or host
+  name is half a login. The price is that a message quoting the same word for another reason
+  (a bucket called ``data``) shows ``***`` there; the file and entry it names usually still
+  tell where to look;
 - a secret string has at least :data:`MIN_SECRET_LENGTH` (4) characters, not 6: four-character
   passwords and PINs exist, and a value of 1 to 3 characters would blank out parts of every
   ordinary word of a message while a password that short is guessed anyway;
