@@ -1,5 +1,5 @@
-"""What every runner shares: running one node with its hooks, releasing memory datasets, and
-the checks made before the first node.
+"""What every runner shares: the state of a run (:class:`RunState`), running one node with its
+hooks, releasing memory datasets, and the checks made before the first node.
 
 Runners are the only callers of node and dataset hooks, and they call them in the thread or
 process that loads, runs and saves the node. Pipeline hooks belong to the session.
