@@ -61,10 +61,15 @@ def _editable(*specs: Path | str) -> list[str]:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff's lint rules and its formatter, over the whole repository."""
-    session.install("ruff>=0.8")
+    """Ruff's lint rules and its formatter over the whole repository, and the import contracts
+    of pyproject.toml's [tool.importlinter] (which package may import which)."""
+    session.install("ruff>=0.8", "import-linter>=2.1")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # import-linter reads the sources without importing them: it only needs to find the
+    # packages, so they are put on the path rather than installed with their dependencies.
+    sources = [CORE / "src", *(p / "src" for p in PLUGINS)]
+    session.run("lint-imports", env={"PYTHONPATH": os.pathsep.join(map(str, sources))})
 
 
 @nox.session

@@ -570,3 +570,46 @@ def test_importing_and_building_never_imports_pandas_pyarrow_or_fsspec(tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+class NeedsAbsentModule(TextDataset):
+    REQUIRED_MODULES = ("hookline_no_such_module",)
+    INSTALL_COMMAND = "pip install hookline-no-such-module"
+
+
+def test_a_dataset_whose_required_module_is_missing_says_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError) as caught:
+        NeedsAbsentModule(tmp_path / "a.txt")
+    assert str(caught.value) == (
+        "NeedsAbsentModule needs the 'hookline_no_such_module' package; install it with: "
+        "pip install hookline-no-such-module"
+    )
+
+
+def test_the_pandas_datasets_require_pandas_and_pyarrow_for_parquet() -> None:
+    assert CSVDataset.REQUIRED_MODULES == ("pandas",)
+    assert ParquetDataset.REQUIRED_MODULES == ("pandas", "pyarrow")
+
+
+class WatchesReleases(MemoryDataset):
+    def __init__(self) -> None:
+        super().__init__(copy_mode="copy")
+        self.releases = 0
+
+    def release(self) -> None:
+        self.releases += 1
+        super().release()
+
+
+def test_memory_data_moves_as_is_between_processes_without_copy_or_release() -> None:
+    dataset = WatchesReleases()
+    data = {"rows": [1, 2]}
+    dataset.hold(data)
+    assert dataset.held() is data
+    assert dataset.load() == data
+    assert dataset.load() is not data
+    dataset.clear()
+    assert not dataset.exists()
+    assert dataset.releases == 0
+    with pytest.raises(DatasetError, match="MemoryDataset has no data"):
+        dataset.held()

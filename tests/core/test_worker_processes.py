@@ -25,14 +25,9 @@ import pytest
 from hookline import DataCatalog, Measurement, hook_impl, node, pipeline, publish_measurement
 from hookline.datasets import MemoryDataset, PickleDataset
 from hookline.errors import ConfigError, DatasetError, HookError, RemoteTraceback, WorkerDied
-from hookline.hooks.manager import (
-    EntryPointOrigin,
-    HookRecipe,
-    HookRecipeEntry,
-    ObjectOrigin,
-    SettingsOrigin,
-    create_hook_manager,
-)
+from hookline.hooks.manager import create_hook_manager
+from hookline.hooks.origins import EntryPointOrigin, ObjectOrigin, SettingsOrigin
+from hookline.hooks.worker_recipe import HookRecipe, HookRecipeEntry
 from hookline.runner import AbstractRunner, DaskRunner, ParallelRunner
 from hookline.runner.progress import ProgressReporter
 from hookline.runner.registry import create_runner
@@ -549,7 +544,7 @@ def test_the_recipe_rebuilds_the_same_plugins_in_the_same_order(
     manager = session_with(project, recording_hooks).load_context().hook_manager
     manager.register_process_local(object(), name="hookline:run-summary")
 
-    recipe = manager.recipe()
+    recipe = HookRecipe.of(manager)
     rebuilt = pickle.loads(pickle.dumps(recipe)).build()
 
     origins = {entry.plugin_name: entry.origin for entry in recipe.entries}

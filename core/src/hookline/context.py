@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookline.catalog import DataCatalog
-from hookline.config import ConfigLoader
-from hookline.hooks.manager import HookManager
-from hookline.project import ProjectMetadata
+
+if TYPE_CHECKING:
+    # Annotations only: the hook specs name this module's class, so a runtime import of the
+    # hook manager from here would close a circle (context -> hooks -> specs -> context).
+    from hookline.config import ConfigLoader
+    from hookline.hooks.manager import HookManager
+    from hookline.project import ProjectMetadata
 
 
 class HooklineContext:
@@ -69,7 +73,7 @@ class HooklineContext:
         catalog.add_parameters(self.params)
         feed_dict = {name: catalog.load(name) for name in catalog.list() if _is_param(name)}
         try:
-            self.hook_manager.call_before_run(
+            self.hook_manager.call_naming_failure(
                 "after_catalog_created",
                 catalog=catalog,
                 conf_catalog=conf_catalog,

@@ -273,7 +273,7 @@ def _fire_after_context_created(context: HooklineContext) -> None:
     already have read ``credentials.yml`` through the context's config loader and quote it.
     """
     try:
-        context.hook_manager.call_before_run("after_context_created", context=context)
+        context.hook_manager.call_naming_failure("after_context_created", context=context)
     except Exception as error:
         failure = _hide_credentials(error, context.config_loader)
         if failure is error:
@@ -309,7 +309,7 @@ def _fail(
     # error hooks send what they get to trackers and logs.
     error = catalog.redact_error(error)
     # Each plugin's error hook runs even when another one's fails.
-    hook_manager.call_every(
+    hook_manager.call_each_logging_failures(
         "on_pipeline_error",
         error=error,
         run_params=run_params,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import importlib.util
 import os
 import posixpath
 import re
@@ -181,6 +182,16 @@ def _mapping_arg(name: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _require_modules(dataset_cls: type[FileDataset]) -> None:
+    for module in dataset_cls.REQUIRED_MODULES:
+        # find_spec looks for the module without importing it.
+        if importlib.util.find_spec(module) is None:
+            raise DatasetError(
+                f"{dataset_cls.__name__} needs the '{module}' package; install it with: "
+                f"{dataset_cls.INSTALL_COMMAND}"
+            )
+
+
 def _check_version(kind: str, value: str | None) -> str | None:
     if value is None:
         return None
@@ -216,6 +227,11 @@ class FileDataset(AbstractDataset):
     DEFAULT_SAVE_ARGS: ClassVar[dict[str, Any]] = {}
     DEFAULT_OPEN_ARGS_LOAD: ClassVar[dict[str, Any]] = {}
     DEFAULT_OPEN_ARGS_SAVE: ClassVar[dict[str, Any]] = {}
+    #: Modules beyond the core that the dataset needs (an optional extra), checked when it is
+    #: made: a clear error when the catalog is built beats an ImportError in the middle of a
+    #: run. ``INSTALL_COMMAND`` is what that error tells to run.
+    REQUIRED_MODULES: ClassVar[tuple[str, ...]] = ()
+    INSTALL_COMMAND: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -229,6 +245,7 @@ class FileDataset(AbstractDataset):
         fs_args: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
+        _require_modules(type(self))
         if not isinstance(filepath, str | os.PathLike):
             raise DatasetError(f"'filepath' must be a path, got {type(filepath).__name__}")
         text = os.fspath(filepath)

@@ -22,6 +22,8 @@ class _Empty:
 
 _EMPTY: Any = _Empty()
 
+_NO_DATA = "MemoryDataset has no data: nothing was saved to it (or released)"
+
 
 class MemoryDataset(AbstractDataset):
     """Holds one object in memory.
@@ -64,7 +66,7 @@ class MemoryDataset(AbstractDataset):
         """Return the data (a copy under ``copy_mode="copy"``)."""
         data = self._data
         if data is _EMPTY:
-            raise DatasetError("MemoryDataset has no data: nothing was saved to it (or released)")
+            raise DatasetError(_NO_DATA)
         copier = self._copy
         return data if copier is None else copier(data)
 
@@ -72,6 +74,28 @@ class MemoryDataset(AbstractDataset):
         """Keep ``data`` (a copy under ``copy_mode="copy"``)."""
         copier = self._copy
         self._data = data if copier is None else copier(data)
+
+    def held(self) -> Any:
+        """Return the data as it is held, never a copy (whatever the copy mode): for moving
+        it between processes, where :meth:`load` would copy it for no node.
+
+        Raises:
+            DatasetError: If the dataset holds nothing.
+        """
+        data = self._data
+        if data is _EMPTY:
+            raise DatasetError(_NO_DATA)
+        return data
+
+    def hold(self, data: Any) -> None:
+        """Keep ``data`` as it is, never a copy (whatever the copy mode): the counterpart of
+        :meth:`held` in the process the data is moved to."""
+        self._data = data
+
+    def clear(self) -> None:
+        """Hold nothing, as after :meth:`release`, but without being a release (which a
+        subclass may watch): the data was moved to another process, not given up by the run."""
+        self._data = _EMPTY
 
     def exists(self) -> bool:
         """Whether data was saved and not released."""

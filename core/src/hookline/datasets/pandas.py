@@ -1,29 +1,19 @@
 """CSV and Parquet files as pandas DataFrames (the ``pandas`` extra: pandas and pyarrow).
 
 pandas is imported when a dataset loads or saves, never when this module is imported, so a
-catalog that merely lists these datasets costs nothing until a run touches one.
+catalog that merely lists these datasets costs nothing until a run touches one (whether pandas
+is installed at all is checked when the dataset is made: see ``REQUIRED_MODULES``).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from hookline.datasets.base import FileDataset, Version
+from hookline.datasets.base import FileDataset
 from hookline.errors import DatasetError
 
-_INSTALL_HINT = "install it with: pip install 'hookline[pandas]'"
-
-
-def _require(dataset: str, *modules: str) -> None:
-    # find_spec looks for the module without importing it: a clear error when the catalog is
-    # built beats a bare ImportError in the middle of a run.
-    for module in modules:
-        if importlib.util.find_spec(module) is None:
-            raise DatasetError(f"{dataset} needs the '{module}' package; {_INSTALL_HINT}")
+_INSTALL_COMMAND = "pip install 'hookline[pandas]'"
 
 
 def _check_frame(dataset: str, data: Any) -> None:
@@ -41,30 +31,8 @@ class CSVDataset(FileDataset):
     """
 
     DEFAULT_SAVE_ARGS: ClassVar[dict[str, Any]] = {"index": False}
-
-    def __init__(
-        self,
-        filepath: str | os.PathLike[str],
-        *,
-        load_args: Mapping[str, Any] | None = None,
-        save_args: Mapping[str, Any] | None = None,
-        versioned: bool = False,
-        version: Version | None = None,
-        credentials: Mapping[str, Any] | None = None,
-        fs_args: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> None:
-        _require("pandas.CSVDataset", "pandas")
-        super().__init__(
-            filepath,
-            load_args=load_args,
-            save_args=save_args,
-            versioned=versioned,
-            version=version,
-            credentials=credentials,
-            fs_args=fs_args,
-            metadata=metadata,
-        )
+    REQUIRED_MODULES: ClassVar[tuple[str, ...]] = ("pandas",)
+    INSTALL_COMMAND: ClassVar[str] = _INSTALL_COMMAND
 
     def _read(self, path: Path) -> Any:
         import pandas as pd
@@ -84,29 +52,8 @@ class ParquetDataset(FileDataset):
     Takes the arguments of :class:`~hookline.datasets.base.FileDataset`.
     """
 
-    def __init__(
-        self,
-        filepath: str | os.PathLike[str],
-        *,
-        load_args: Mapping[str, Any] | None = None,
-        save_args: Mapping[str, Any] | None = None,
-        versioned: bool = False,
-        version: Version | None = None,
-        credentials: Mapping[str, Any] | None = None,
-        fs_args: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> None:
-        _require("pandas.ParquetDataset", "pandas", "pyarrow")
-        super().__init__(
-            filepath,
-            load_args=load_args,
-            save_args=save_args,
-            versioned=versioned,
-            version=version,
-            credentials=credentials,
-            fs_args=fs_args,
-            metadata=metadata,
-        )
+    REQUIRED_MODULES: ClassVar[tuple[str, ...]] = ("pandas", "pyarrow")
+    INSTALL_COMMAND: ClassVar[str] = _INSTALL_COMMAND
 
     def _read(self, path: Path) -> Any:
         import pandas as pd

@@ -1,27 +1,19 @@
-"""The hook manager: which hook implementations a run uses, where each came from, and in
-which order they fire.
+"""The hook manager: which hook implementations a run uses, where each came from, in which
+order they fire, and how a failing implementation is reported.
 
 Implementations come from two places: the ``HOOKS`` tuple of a project's ``settings.py`` and
-the ``hookline.hooks`` entry-point group of installed distributions. Distributions can be
-switched off with ``DISABLE_HOOKS_FOR_PLUGINS`` in settings or the environment variable
-``HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS`` (comma-separated distribution names).
-
-A manager remembers how each plugin was registered, so that a worker process can build the
-same hooks in the same order: :meth:`HookManager.recipe` returns a picklable
-:class:`HookRecipe` whose :meth:`HookRecipe.build` does that in the worker.
+the installed plugins (``hookline.hooks`` entry points, see :mod:`hookline.hooks.discovery`).
+The manager remembers the origin of each, so that a worker process can build the same hooks
+in the same order (see :mod:`hookline.hooks.worker_recipe`).
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 import inspect
 import logging
-import os
-import re
-import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from types import TracebackType
 from typing import Any
 
@@ -29,19 +21,13 @@ import pluggy
 
 from hookline.errors import HookError, HookFailed, HooklineError, RemoteTraceback, did_you_mean
 from hookline.hooks import specs
-from hookline.hooks.markers import HOOK_NAMESPACE, HOOKS_ENTRY_POINT_GROUP
+from hookline.hooks.discovery import disabled_distributions, installed_plugins
+from hookline.hooks.markers import HOOK_NAMESPACE
+from hookline.hooks.origins import ObjectOrigin, Origin, SettingsOrigin
 
 logger = logging.getLogger(__name__)
 
-#: Environment variable holding distribution names whose hooks are not registered.
-DISABLE_ENV_VAR = "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS"
-
 SETTINGS_SOURCE = "settings"
-
-
-def normalize_distribution_name(name: str) -> str:
-    """Return ``name`` normalised as PEP 503 does: ``Hookline_MLflow`` -> ``hookline-mlflow``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -63,157 +49,6 @@ class HookImplementationInfo:
     plugin_name: str
 
 
-@dataclass(frozen=True)
-class EntryPointOrigin:
-    """A plugin loaded from an entry point: a worker loads the same entry point again.
-
-    Attributes:
-        name: The entry point's name, e.g. ``mlflow``.
-        value: What it points at, e.g. ``hookline_mlflow:hooks``.
-        group: The entry-point group, ``hookline.hooks``.
-    """
-
-    name: str
-    value: str
-    group: str = HOOKS_ENTRY_POINT_GROUP
-
-    def load(self) -> object:
-        """Import and return the object the entry point names."""
-        return metadata.EntryPoint(self.name, self.value, self.group).load()
-
-
-@dataclass(frozen=True)
-class SettingsOrigin:
-    """A plugin from the ``HOOKS`` of a project's settings module: a worker imports that module.
-
-    Attributes:
-        module: The settings module, e.g. ``spaceflights.settings``.
-        index: The position of the plugin in ``HOOKS``.
-    """
-
-    module: str
-    index: int
-
-    def load(self) -> object:
-        """Import the settings module and return its ``HOOKS[index]``."""
-        hooks = tuple(getattr(importlib.import_module(self.module), "HOOKS", ()))
-        if self.index >= len(hooks):
-            raise HookError(
-                f"{self.module}.HOOKS has {len(hooks)} item(s) in this process, but item "
-                f"{self.index + 1} was registered in the main process: HOOKS must not depend "
-                "on the process that imports the settings."
-            )
-        return hooks[self.index]
-
-
-@dataclass(frozen=True)
-class ObjectOrigin:
-    """A plugin registered directly (tests, notebooks): the object itself is pickled.
-
-    Attributes:
-        plugin: The hook object.
-    """
-
-    plugin: object
-
-    def load(self) -> object:
-        """Return the (unpickled) object."""
-        return self.plugin
-
-
-Origin = EntryPointOrigin | SettingsOrigin | ObjectOrigin
-
-
-@dataclass(frozen=True)
-class HookRecipeEntry:
-    """How to rebuild one registered plugin.
-
-    Attributes:
-        plugin_name: The name it is registered under (the key of its worker state).
-        source: ``settings`` or ``<distribution>==<version>``, as listings show it.
-        origin: Where the object comes from.
-    """
-
-    plugin_name: str
-    source: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class HookRecipe:
-    """A picklable description of a manager's plugins, in registration order, from which
-    :meth:`build` makes an equivalent manager in another process.
-
-    Attributes:
-        entries: One entry per plugin, in the order they were registered (which decides the
-            order in which they fire).
-        sys_path: Folders the plugins' modules are imported from (the project's source
-            folder), put on ``sys.path`` before anything is imported.
-    """
-
-    entries: tuple[HookRecipeEntry, ...]
-    sys_path: tuple[str, ...] = ()
-
-    def build(self) -> HookManager:
-        """Register every plugin of the recipe on a new manager, with the same names, sources
-        and order as in the manager the recipe came from.
-
-        Raises:
-            HookError: If a plugin cannot be loaded here; the message names the plugin.
-        """
-        add_to_sys_path(self.sys_path)
-        manager = HookManager()
-        manager.add_sys_path(*self.sys_path)
-        for entry in self.entries:
-            try:
-                plugin = entry.origin.load()
-            except HookError:
-                raise
-            except Exception as error:
-                raise HookError(
-                    f"Plugin '{entry.plugin_name}' (from {entry.source}) could not be loaded in "
-                    f"a worker process: {type(error).__name__}: {error}"
-                ) from error
-            manager.register_hooks(
-                plugin, source=entry.source, name=entry.plugin_name, origin=entry.origin
-            )
-        return manager
-
-    def check_picklable(self, dumps: Callable[[Any], bytes]) -> None:
-        """Fail if a directly registered hook object cannot be sent to worker processes.
-
-        Args:
-            dumps: The serializer the runner uses (``pickle.dumps``, ``cloudpickle.dumps``).
-
-        Raises:
-            HookError: Naming each plugin that cannot be pickled, and why.
-        """
-        problems = []
-        for entry in self.entries:
-            try:
-                dumps(entry.origin)
-            except Exception as error:
-                plugin = entry.origin.load() if isinstance(entry.origin, ObjectOrigin) else None
-                problems.append(
-                    f"'{entry.plugin_name}' ({_class_name(plugin)}, from {entry.source}): "
-                    f"{type(error).__name__}: {error}"
-                )
-        if problems:
-            raise HookError(
-                "Hook objects must be copied to the worker processes, but these cannot be "
-                f"pickled: {'; '.join(problems)}. Define their classes at module level and "
-                "keep unpicklable members (locks, connections, open files) out of their state "
-                "(or rebuild them in restore_worker_state)."
-            )
-
-
-def add_to_sys_path(folders: Iterable[str]) -> None:
-    """Put each folder at the front of ``sys.path`` unless it is already there."""
-    for folder in reversed(tuple(folders)):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-
-
 class HookManager(pluggy.PluginManager):
     """A pluggy plugin manager that knows every hookline spec and where each plugin came from.
 
@@ -227,7 +62,7 @@ class HookManager(pluggy.PluginManager):
         # code object of each implementation -> (hook, plugin name): lets an exception's
         # traceback name the hook and class that raised, at no cost on the hot path.
         self._impl_codes: dict[Any, tuple[str, str]] = {}
-        # plugin name -> how to rebuild it in a worker process (see recipe()).
+        # plugin name -> how to rebuild it in a worker process (see worker_origins()).
         self._origins: dict[str, Origin] = {}
         # Plugins of this process only (the session's run summary): never sent to workers.
         self._process_local: set[str] = set()
@@ -249,7 +84,7 @@ class HookManager(pluggy.PluginManager):
             source: ``settings`` or ``<distribution>==<version>``.
             name: The registration name; by default derived from the source and class.
             origin: How a worker process rebuilds the plugin; by default the object itself is
-                pickled (see :meth:`recipe`).
+                pickled (see :meth:`worker_origins`).
 
         Returns:
             The name the plugin was registered under.
@@ -263,7 +98,7 @@ class HookManager(pluggy.PluginManager):
                 f"HOOKS = ({plugin.__name__}(),)"
             )
         self._validate(plugin, source)
-        plugin_name = name or self._unique_name(f"{source}:{_class_name(plugin)}")
+        plugin_name = name or self.unused_name(f"{source}:{class_name(plugin)}")
         self.register(plugin, name=plugin_name)
         self._sources[plugin_name] = source
         self._origins[plugin_name] = origin or ObjectOrigin(plugin)
@@ -275,7 +110,7 @@ class HookManager(pluggy.PluginManager):
         return plugin_name
 
     def register_process_local(self, plugin: object, name: str) -> None:
-        """Register ``plugin`` in this process only: :meth:`recipe` leaves it out, so worker
+        """Register ``plugin`` in this process only: :meth:`worker_origins` leaves it out, so worker
         processes never get a copy (the session's run-summary collector is one)."""
         self.register(plugin, name=name)
         self._process_local.add(name)
@@ -293,22 +128,21 @@ class HookManager(pluggy.PluginManager):
         plugins (the project's source folder, where its settings module lives)."""
         self._sys_path = (*self._sys_path, *(f for f in folders if f not in self._sys_path))
 
-    def recipe(self) -> HookRecipe:
-        """Describe every plugin (but the process-local ones) so a worker process can register
-        the same hooks, in the same order, under the same names.
+    @property
+    def sys_path(self) -> tuple[str, ...]:
+        """The folders given to :meth:`add_sys_path`, in order."""
+        return self._sys_path
 
-        Entry-point plugins are recorded by entry point and settings ``HOOKS`` by settings
-        module (both are imported again in the worker, giving fresh instances); anything else,
-        including a plugin registered with plain ``register()``, is recorded as the object
-        itself and pickled.
-        """
-        entries = []
+    def worker_origins(self) -> dict[str, Origin]:
+        """Every plugin that worker processes register too (all but the process-local ones),
+        in registration order, mapped to how a worker loads it again: its recorded origin, or
+        the object itself (to be pickled) when it was registered with plain ``register()``."""
+        origins: dict[str, Origin] = {}
         for name, plugin in self.list_name_plugin():
             if name in self._process_local or plugin is None:
                 continue
-            origin = self._origins.get(name) or ObjectOrigin(plugin)
-            entries.append(HookRecipeEntry(name, self.source_of(name), origin))
-        return HookRecipe(tuple(entries), self._sys_path)
+            origins[name] = self._origins.get(name) or ObjectOrigin(plugin)
+        return origins
 
     def source_of(self, plugin_name: str) -> str:
         """Return where the plugin registered as ``plugin_name`` came from."""
@@ -327,7 +161,7 @@ class HookManager(pluggy.PluginManager):
                     HookImplementationInfo(
                         hook=hook_name,
                         order=order,
-                        class_name=_class_name(impl.plugin),
+                        class_name=class_name(impl.plugin),
                         source=self.source_of(impl.plugin_name),
                         plugin_name=impl.plugin_name,
                     )
@@ -352,10 +186,12 @@ class HookManager(pluggy.PluginManager):
             return cause.failed_in if isinstance(cause, RemoteTraceback) else None
         hook_name, plugin_name = found
         plugin = self.get_plugin(plugin_name)
-        return f"hook {hook_name} of {_class_name(plugin)} (from {self.source_of(plugin_name)})"
+        return f"hook {hook_name} of {class_name(plugin)} (from {self.source_of(plugin_name)})"
 
-    def call_before_run(self, hook_name: str, **kwargs: Any) -> None:
-        """Call the hook ``hook_name`` that fires before the pipeline starts.
+    def call_naming_failure(self, hook_name: str, **kwargs: Any) -> None:
+        """Call the hook ``hook_name`` as pluggy does (the first failure stops the others),
+        turning a failure into an error that names the implementation that raised: for the
+        hooks that fire before the pipeline starts, whose failure stops the run.
 
         Raises:
             HookFailed: If an implementation raised anything but a :class:`HooklineError`
@@ -369,7 +205,7 @@ class HookManager(pluggy.PluginManager):
             where = self.describe_failure(error) or f"hook {hook_name}"
             raise HookFailed(f"{where} failed: {type(error).__name__}: {error}") from error
 
-    def call_every(self, hook_name: str, **kwargs: Any) -> None:
+    def call_each_logging_failures(self, hook_name: str, **kwargs: Any) -> None:
         """Call every implementation of the error hook ``hook_name``, in firing order, each on
         its own: one that raises is logged (naming its hook, class and source) and the others
         still run, so that a broken plugin cannot keep another from ending its work (an MLflow
@@ -397,9 +233,9 @@ class HookManager(pluggy.PluginManager):
                 )
             return
         interrupted: KeyboardInterrupt | None = None
-        for impl in _plain_impls(self, hook_name):
+        for impl in self.implementations_one_by_one(hook_name):
             try:
-                _call(impl, kwargs)
+                call_implementation(impl, kwargs)
             except KeyboardInterrupt as interrupt:
                 if interrupted is not None:
                     raise
@@ -408,7 +244,7 @@ class HookManager(pluggy.PluginManager):
                 logger.error(
                     "The %s hook of %s (from %s) failed, and the other %s hooks still ran: %s: %s",
                     hook_name,
-                    _class_name(impl.plugin),
+                    class_name(impl.plugin),
                     self.source_of(impl.plugin_name),
                     hook_name,
                     type(error).__name__,
@@ -418,7 +254,16 @@ class HookManager(pluggy.PluginManager):
         if interrupted is not None:
             raise interrupted
 
-    def _unique_name(self, base: str) -> str:
+    def implementations_one_by_one(self, hook_name: str) -> list[pluggy.HookImpl]:
+        """The implementations of ``hook_name`` but wrappers, in firing order (pluggy calls its
+        list back to front), for the hooks hookline calls one implementation at a time (with
+        :func:`call_implementation`)."""
+        impls = getattr(self.hook, hook_name).get_hookimpls()
+        return [impl for impl in reversed(impls) if not (impl.hookwrapper or impl.wrapper)]
+
+    def unused_name(self, base: str) -> str:
+        """Return ``base``, or ``base#2``, ``base#3``... : the first no plugin is registered
+        under."""
         name, counter = base, 1
         while self.has_plugin(name):
             counter += 1
@@ -427,18 +272,20 @@ class HookManager(pluggy.PluginManager):
 
     def _validate(self, plugin: object, source: str) -> None:
         """Check hook and argument names before pluggy sees them, to say what is valid."""
-        known = spec_arguments()
+        known = _spec_arguments()
         for attr in dir(plugin):
-            if self.parse_hookimpl_opts(plugin, attr) is None:
+            opts = self.parse_hookimpl_opts(plugin, attr)
+            if opts is None:
                 continue
-            where = f"{_class_name(plugin)}.{attr} (from {source})"
+            where = f"{class_name(plugin)}.{attr} (from {source})"
             if attr not in known:
                 raise HookError(
                     f"{where} is marked @hook_impl but there is no hook named '{attr}'."
                     f"{did_you_mean(attr, known)} Valid hooks: {', '.join(known)}."
                 )
-            function = getattr(plugin, attr)
-            unknown = [a for a in pluggy_argnames(function) if a not in known[attr]]
+            # The arguments pluggy will pass, as it reads them off the function.
+            argnames = pluggy.HookImpl(plugin, "", getattr(plugin, attr), opts).argnames
+            unknown = [a for a in argnames if a not in known[attr]]
             if unknown:
                 raise HookError(
                     f"{where} takes argument(s) {', '.join(map(repr, unknown))} that hook "
@@ -447,27 +294,37 @@ class HookManager(pluggy.PluginManager):
                 )
 
 
-def pluggy_argnames(function: Any) -> tuple[str, ...]:
-    """Return the argument names pluggy will pass to ``function`` (without ``self``)."""
-    return pluggy._hooks.varnames(function)[0]
-
-
 def spec_names() -> list[str]:
     """Return every hook name, in the order the hooks fire during a run."""
     return list(spec_arguments())
 
 
 def spec_arguments() -> dict[str, tuple[str, ...]]:
-    """Return every hook name mapped to the names of the arguments it passes."""
-    marker = f"{HOOK_NAMESPACE}_spec"
-    return {
-        name: pluggy_argnames(function)
-        for name, function in vars(specs).items()
-        if callable(function) and hasattr(function, marker)
-    }
+    """Return every hook name, in the order the hooks fire, mapped to the names of the
+    arguments it passes."""
+    return dict(_spec_arguments())
 
 
-def _class_name(plugin: object) -> str:
+@functools.cache
+def _spec_arguments() -> dict[str, tuple[str, ...]]:
+    specs_only = pluggy.PluginManager(HOOK_NAMESPACE)
+    specs_only.add_hookspecs(specs)
+    arguments: dict[str, tuple[str, ...]] = {}
+    # The specs module's own order (pluggy's relay sorts them by name).
+    for name in vars(specs):
+        spec = getattr(specs_only.hook, name, None)
+        if isinstance(spec, pluggy.HookCaller) and spec.spec is not None:
+            arguments[name] = tuple(spec.spec.argnames)
+    return arguments
+
+
+def call_implementation(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> Any:
+    """Call one implementation with the arguments it asks for, as pluggy would."""
+    return impl.function(*(kwargs[arg] for arg in impl.argnames))
+
+
+def class_name(plugin: object) -> str:
+    """The class name of a hook object, or the module name of a module of hooks."""
     if inspect.ismodule(plugin):
         return plugin.__name__
     return type(plugin).__name__
@@ -507,75 +364,11 @@ def create_hook_manager(
         origin = None if settings_module is None else SettingsOrigin(settings_module, index)
         manager.register_hooks(hooks, source=SETTINGS_SOURCE, origin=origin)
     if load_entry_points:
-        disabled = {normalize_distribution_name(n) for n in disabled_plugins}
-        disabled |= {
-            normalize_distribution_name(n)
-            for n in os.environ.get(DISABLE_ENV_VAR, "").split(",")
-            if n.strip()
-        }
-        register_entry_point_hooks(manager, disabled)
-    return manager
-
-
-def register_entry_point_hooks(manager: HookManager, disabled: set[str]) -> None:
-    """Register every ``hookline.hooks`` entry point whose distribution is not disabled.
-
-    A plugin that fails to import is reported with one warning naming its distribution and
-    the error, and the run goes on without it.
-    """
-    for entry_point in metadata.entry_points(group=HOOKS_ENTRY_POINT_GROUP):
-        dist = entry_point.dist
-        dist_name = dist.metadata["Name"] if dist else entry_point.module
-        if normalize_distribution_name(dist_name) in disabled:
-            logger.debug("Hooks of %s are disabled", dist_name)
-            continue
-        source = f"{dist_name}=={dist.version}" if dist else dist_name
-        try:
-            hooks = entry_point.load()
-        except Exception as exc:
-            logger.warning(
-                "Plugin %s was not loaded and the run goes on without it: "
-                "entry point '%s = %s' raised %s: %s",
-                source,
-                entry_point.name,
-                entry_point.value,
-                type(exc).__name__,
-                exc,
+        for plugin in installed_plugins(disabled_distributions(disabled_plugins)):
+            manager.register_hooks(
+                plugin.hooks,
+                source=plugin.source,
+                name=manager.unused_name(plugin.name),
+                origin=plugin.origin,
             )
-            continue
-        name = manager._unique_name(normalize_distribution_name(dist_name))
-        origin = EntryPointOrigin(entry_point.name, entry_point.value, entry_point.group)
-        manager.register_hooks(hooks, source=source, name=name, origin=origin)
-
-
-def export_worker_states(manager: HookManager, run_params: Mapping[str, Any]) -> dict[str, Any]:
-    """Call every ``export_worker_state`` implementation, one by one, in firing order.
-
-    Returns:
-        Plugin name -> the state it returned (``None`` results are left out).
-    """
-    states: dict[str, Any] = {}
-    for impl in _plain_impls(manager, "export_worker_state"):
-        state = _call(impl, {"run_params": run_params})
-        if state is not None:
-            states[impl.plugin_name] = state
-    return states
-
-
-def restore_worker_states(manager: HookManager, states: Mapping[str, Any]) -> None:
-    """Call every ``restore_worker_state`` implementation, one by one, in firing order, each
-    with the state its own plugin exported (``None`` when it exported none)."""
-    for impl in _plain_impls(manager, "restore_worker_state"):
-        _call(impl, {"state": states.get(impl.plugin_name)})
-
-
-def _plain_impls(manager: HookManager, hook_name: str) -> list[Any]:
-    """The implementations of ``hook_name`` but wrappers, in firing order (pluggy calls its
-    list back to front), for the hooks hookline calls one implementation at a time."""
-    impls = getattr(manager.hook, hook_name).get_hookimpls()
-    return [impl for impl in reversed(impls) if not (impl.hookwrapper or impl.wrapper)]
-
-
-def _call(impl: Any, kwargs: Mapping[str, Any]) -> Any:
-    """Call one implementation with the arguments it asks for, as pluggy would."""
-    return impl.function(*(kwargs[arg] for arg in impl.argnames))
+    return manager

@@ -1,5 +1,5 @@
-"""What every runner shares: running one node with its hooks, releasing memory datasets, and
-the checks made before the first node.
+"""What every runner shares: the state of a run (:class:`RunState`), running one node with its
+hooks, releasing memory datasets, and the checks made before the first node.
 
 Runners are the only callers of node and dataset hooks, and they call them in the thread or
 process that loads, runs and saves the node. Pipeline hooks belong to the session.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pluggy import HookCaller
@@ -106,7 +107,7 @@ def run_node(node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_i
     except Exception as error:
         # Hidden before the error hooks see it: they send errors to trackers and logs.
         failure = catalog.redact_error(error)
-        _notify_node_error(failure, node, catalog, inputs, hooks, session_id)
+        notify_node_error(failure, node, catalog, inputs, hooks, session_id)
         if failure is error:
             raise
     else:
@@ -128,7 +129,7 @@ def _replace_inputs(node: Node, inputs: dict[str, Any], replacements: list[Any])
     return replaced
 
 
-def _notify_node_error(
+def notify_node_error(
     error: Exception,
     node: Node,
     catalog: DataCatalog,
@@ -136,11 +137,13 @@ def _notify_node_error(
     hooks: NodeHookCallers,
     session_id: str,
 ) -> None:
+    """Fire ``on_node_error`` for ``error`` (its secrets already hidden), each implementation
+    on its own: a failing one is logged and never replaces ``error``."""
     if hooks.on_node_error is None:
         return
     # The node's own error is what the user must see; a failing error hook is logged, and
     # the other plugins' error hooks still run.
-    hooks.manager.call_every(
+    hooks.manager.call_each_logging_failures(
         "on_node_error",
         error=error,
         node=node,
@@ -176,16 +179,39 @@ class ReleaseTracker:
                 self._catalog.release(name)
 
 
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """One run as a runner sees it, made once by :meth:`AbstractRunner.run`.
+
+    Attributes:
+        pipeline: The nodes to run.
+        catalog: Where inputs are loaded from and outputs saved to (every dataset the
+            pipeline uses is in it).
+        hook_manager: The run's hooks.
+        session_id: Passed to node hooks as ``session_id`` and ``run_id``.
+        run_params: What the session passes to the pipeline hooks; runners with worker
+            processes pass them to ``export_worker_state``.
+        reporter: Receives node events, in the runner's main thread.
+        hooks: The node and dataset hook callers of the run.
+        release: Releases the memory datasets no remaining node needs.
+    """
+
+    pipeline: Pipeline
+    catalog: DataCatalog
+    hook_manager: HookManager
+    session_id: str
+    run_params: dict[str, Any]
+    reporter: ProgressReporter
+    hooks: NodeHookCallers
+    release: ReleaseTracker
+
+
 class AbstractRunner(abc.ABC):
     """Runs a pipeline's nodes against a catalog, firing node and dataset hooks.
 
     Subclasses implement :meth:`_run`, deciding where and in which order nodes run; the
     semantics of hooks, errors and dataset release are the same for every runner.
     """
-
-    #: The ``run_params`` of the run in progress, set by :meth:`run` for :meth:`_run`: runners
-    #: with worker processes pass them to ``export_worker_state``.
-    run_params: dict[str, Any]
 
     def run(
         self,
@@ -213,19 +239,26 @@ class AbstractRunner(abc.ABC):
         """
         hook_manager = hook_manager or HookManager()
         reporter = reporter or ProgressReporter()
-        self.run_params = (
-            run_params
-            if run_params is not None
-            else {"session_id": session_id, "run_id": session_id}
-        )
+        if run_params is None:
+            run_params = {"session_id": session_id, "run_id": session_id}
         check_free_inputs(pipeline, catalog)
         for name in pipeline.all_outputs():
             if name not in catalog:
                 catalog.add(name, MemoryDataset())
+        run = RunState(
+            pipeline,
+            catalog,
+            hook_manager,
+            session_id,
+            run_params,
+            reporter,
+            NodeHookCallers(hook_manager),
+            ReleaseTracker(pipeline, catalog),
+        )
         reporter.start(len(pipeline.nodes))
         try:
             with publishing_to(hook_manager.hook.on_measurement):
-                self._run(pipeline, catalog, hook_manager, session_id, reporter)
+                self._run(run)
         finally:
             reporter.finish()
         return {
@@ -235,15 +268,9 @@ class AbstractRunner(abc.ABC):
         }
 
     @abc.abstractmethod
-    def _run(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        hook_manager: HookManager,
-        session_id: str,
-        reporter: ProgressReporter,
-    ) -> None:
-        """Run every node of ``pipeline``, reporting each one to ``reporter``."""
+    def _run(self, run: RunState) -> None:
+        """Run every node of ``run.pipeline``, reporting each one to ``run.reporter`` and
+        telling ``run.release`` when it is done."""
 
 
 def check_free_inputs(pipeline: Pipeline, catalog: DataCatalog) -> None:

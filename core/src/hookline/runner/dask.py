@@ -16,20 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset
 from hookline.errors import ConfigError, WorkerDied
-from hookline.hooks.manager import HookManager
 from hookline.node import Node
-from hookline.pipeline import Pipeline
-from hookline.runner.base import AbstractRunner, ReleaseTracker, ready_nodes, unblocked_children
-from hookline.runner.progress import ProgressReporter
+from hookline.runner.base import AbstractRunner, RunState, ready_nodes, unblocked_children
 from hookline.runner.workers import (
     NodeOutcome,
     WorkerRun,
     memory_inputs,
     prepare_worker_setup,
-    set_memory_contents,
     setup_failed,
 )
 
@@ -96,27 +91,17 @@ class DaskRunner(AbstractRunner):
         self.max_in_flight = self.max_workers if self.address is not None else None
         self.threads_per_worker = int(threads_per_worker)
 
-    def _run(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        hook_manager: HookManager,
-        session_id: str,
-        reporter: ProgressReporter,
-    ) -> None:
-        nodes = pipeline.nodes
-        if not nodes:
+    def _run(self, run: RunState) -> None:
+        if not run.pipeline.nodes:
             return
         cloudpickle = _import_cloudpickle()
         # cloudpickle, as Dask itself: functions and classes of __main__ (a notebook) travel
         # by value.
-        packed = prepare_worker_setup(
-            pipeline, catalog, hook_manager, session_id, self.run_params, cloudpickle.dumps
-        )
+        packed = prepare_worker_setup(run, cloudpickle.dumps)
         # Imported first: importing distributed sets the level of its loggers.
         _import_dask()
         with _quiet_dask_logs(), self._client() as client:
-            _Scheduler(self, pipeline, catalog, reporter, client, packed).run()
+            _Scheduler(self, run, client, packed).run()
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -210,18 +195,12 @@ class _Scheduler:
     the data, and fetches the pipeline's free memory outputs once at the end.
     """
 
-    def __init__(
-        self,
-        runner: DaskRunner,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        reporter: ProgressReporter,
-        client: Client,
-        packed: bytes,
-    ) -> None:
+    def __init__(self, runner: DaskRunner, run: RunState, client: Client, packed: bytes) -> None:
+        pipeline, catalog = run.pipeline, run.catalog
         self.pipeline = pipeline
         self.catalog = catalog
-        self.reporter = reporter
+        self.reporter = run.reporter
+        self.release = run.release
         self.client = client
         self.packed = packed
         self.token = uuid.uuid4().hex
@@ -246,8 +225,7 @@ class _Scheduler:
 
     def run(self) -> None:
         distributed = _import_dask()[1]
-        pipeline, reporter = self.pipeline, self.reporter
-        release = ReleaseTracker(pipeline, self.catalog)
+        pipeline, reporter, release = self.pipeline, self.reporter, self.release
         waiting, first_ready = ready_nodes(pipeline)
         ready = deque(first_ready)
         finished = distributed.as_completed(loop=self.client.loop)
@@ -395,7 +373,7 @@ class _Scheduler:
             for name in self.returned[node]:
                 dataset = self.catalog.get_dataset(name)
                 if isinstance(dataset, MemoryDataset):
-                    set_memory_contents(dataset, outcome.outputs[name])
+                    dataset.hold(outcome.outputs[name])
 
     def _forget(self) -> None:
         """Drop the run's state on every worker (a cluster outlives the run)."""

@@ -21,24 +21,13 @@ from typing import Any
 from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset
 from hookline.errors import ConfigError, WorkerDied
-from hookline.hooks.manager import HookManager
 from hookline.node import Node
-from hookline.pipeline import Pipeline
-from hookline.runner.base import (
-    AbstractRunner,
-    ReleaseTracker,
-    ready_nodes,
-    unblocked_children,
-)
-from hookline.runner.progress import ProgressReporter
+from hookline.runner.base import AbstractRunner, RunState, ready_nodes, unblocked_children
 from hookline.runner.workers import (
-    EMPTY,
     NodeOutcome,
     WorkerRun,
-    memory_contents,
     memory_inputs,
     prepare_worker_setup,
-    set_memory_contents,
     setup_failed,
 )
 
@@ -87,23 +76,14 @@ class ParallelRunner(AbstractRunner):
                 ) from error
         self.mp_context: BaseContext = mp_context
 
-    def _run(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        hook_manager: HookManager,
-        session_id: str,
-        reporter: ProgressReporter,
-    ) -> None:
+    def _run(self, run: RunState) -> None:
+        pipeline, catalog, reporter, release = run.pipeline, run.catalog, run.reporter, run.release
         nodes = pipeline.nodes
         if not nodes:
             return
-        packed = prepare_worker_setup(
-            pipeline, catalog, hook_manager, session_id, self.run_params, _dumps
-        )
+        packed = prepare_worker_setup(run, _dumps)
         index_of = {node: index for index, node in enumerate(nodes)}
         sends = memory_inputs(pipeline, catalog)
-        release = ReleaseTracker(pipeline, catalog)
         waiting, first_ready = ready_nodes(pipeline)
         ready = deque(first_ready)
         first_error: BaseException | None = None
@@ -115,9 +95,9 @@ class ParallelRunner(AbstractRunner):
                     node = ready.popleft()
                     inputs = {}
                     for name in sends[node]:
-                        data = memory_contents(_memory(catalog, name))
-                        if data is not EMPTY:
-                            inputs[name] = data
+                        dataset = _memory(catalog, name)
+                        if dataset.exists():
+                            inputs[name] = dataset.held()
                     pool.submit(node, index_of[node], inputs)
                 if not pool.pending():
                     break
@@ -130,7 +110,7 @@ class ParallelRunner(AbstractRunner):
                     first_error = first_error or error
                     continue
                 for name, data in outcome.outputs.items():
-                    set_memory_contents(_memory(catalog, name), data)
+                    _memory(catalog, name).hold(data)
                 reporter.node_completed(node, outcome.seconds)
                 release.node_done(node)
                 ready.extend(unblocked_children(pipeline, node, waiting))

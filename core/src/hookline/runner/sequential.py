@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from hookline.catalog import DataCatalog
-from hookline.hooks.manager import HookManager
-from hookline.pipeline import Pipeline
-from hookline.runner.base import AbstractRunner, NodeHookCallers, ReleaseTracker, timed_run_node
-from hookline.runner.progress import ProgressReporter
+from hookline.runner.base import AbstractRunner, RunState, timed_run_node
 
 
 class SequentialRunner(AbstractRunner):
     """Runs nodes one at a time in topological order: the simplest and the default runner."""
 
-    def _run(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        hook_manager: HookManager,
-        session_id: str,
-        reporter: ProgressReporter,
-    ) -> None:
-        hooks = NodeHookCallers(hook_manager)
-        release = ReleaseTracker(pipeline, catalog)
-        for node in pipeline.nodes:
+    def _run(self, run: RunState) -> None:
+        catalog, hooks, session_id = run.catalog, run.hooks, run.session_id
+        reporter, release = run.reporter, run.release
+        for node in run.pipeline.nodes:
             seconds, error = timed_run_node(node, catalog, hooks, session_id)
             if error is not None:
                 error = catalog.redact_error(error)

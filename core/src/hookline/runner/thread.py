@@ -9,20 +9,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from hookline.catalog import DataCatalog
 from hookline.errors import ConfigError
-from hookline.hooks.manager import HookManager
 from hookline.node import Node
-from hookline.pipeline import Pipeline
 from hookline.runner.base import (
     AbstractRunner,
-    NodeHookCallers,
-    ReleaseTracker,
+    RunState,
     ready_nodes,
     timed_run_node,
     unblocked_children,
 )
-from hookline.runner.progress import ProgressReporter
 
 
 def default_max_workers() -> int:
@@ -42,16 +37,9 @@ class ThreadRunner(AbstractRunner):
             raise ConfigError(f"ThreadRunner needs max_workers >= 1, got {max_workers}.")
         self.max_workers = max_workers or default_max_workers()
 
-    def _run(
-        self,
-        pipeline: Pipeline,
-        catalog: DataCatalog,
-        hook_manager: HookManager,
-        session_id: str,
-        reporter: ProgressReporter,
-    ) -> None:
-        hooks = NodeHookCallers(hook_manager)
-        release = ReleaseTracker(pipeline, catalog)
+    def _run(self, run: RunState) -> None:
+        pipeline, catalog, hooks, session_id = run.pipeline, run.catalog, run.hooks, run.session_id
+        reporter, release = run.reporter, run.release
         waiting, first_ready = ready_nodes(pipeline)
         ready = deque(first_ready)
         # Finished nodes arrive on a queue, so each completion costs O(1) whatever the number

@@ -29,10 +29,9 @@ from typing import Any
 
 from hookline.catalog import DataCatalog
 from hookline.datasets import MemoryDataset, dataset_type_name
-from hookline.datasets.memory import _EMPTY
 from hookline.errors import DatasetError, HookError, PipelineError, RemoteTraceback
-from hookline.hooks.manager import (
-    HookManager,
+from hookline.hooks.manager import HookManager
+from hookline.hooks.worker_recipe import (
     HookRecipe,
     add_to_sys_path,
     export_worker_states,
@@ -41,7 +40,7 @@ from hookline.hooks.manager import (
 from hookline.measurements import Measurement, publishing_to
 from hookline.node import Node
 from hookline.pipeline import Pipeline
-from hookline.runner.base import NodeHookCallers, _notify_node_error, timed_run_node
+from hookline.runner.base import NodeHookCallers, RunState, notify_node_error, timed_run_node
 
 logger = logging.getLogger(__name__)
 
@@ -111,51 +110,28 @@ class NodeOutcome:
 
 
 # -- moving memory datasets' contents ------------------------------------------------------------
-# What a MemoryDataset holds is moved as is: calling its load() in the main process would fire
-# a load (with its errors and copies) in the wrong process.
-
-
-def memory_contents(dataset: MemoryDataset) -> Any:
-    """What ``dataset`` holds, or :data:`EMPTY` (never ``load()``: no copy, no error)."""
-    return dataset._data
-
-
-def set_memory_contents(dataset: MemoryDataset, data: Any) -> None:
-    """Make ``dataset`` hold ``data`` as is (never ``save()``); :data:`EMPTY` empties it."""
-    dataset._data = data
-
-
-#: What an empty MemoryDataset holds. Never sent to another process (it is a marker object).
-EMPTY: Any = _EMPTY
+# What a MemoryDataset holds is moved as is (MemoryDataset.held and hold): a load() or save()
+# would copy the data under copy_mode "copy", in a process where no node reads or writes it.
 
 
 def emptied(dataset: MemoryDataset) -> MemoryDataset:
     """A shallow copy of ``dataset`` holding nothing (the original keeps its data)."""
     clone = copy.copy(dataset)
-    set_memory_contents(clone, EMPTY)
+    clone.clear()
     return clone
 
 
 # -- main process ------------------------------------------------------------------------------
 
 
-def prepare_worker_setup(
-    pipeline: Pipeline,
-    catalog: DataCatalog,
-    hook_manager: HookManager,
-    session_id: str,
-    run_params: dict[str, Any],
-    dumps: Dumps,
-) -> bytes:
+def prepare_worker_setup(run: RunState, dumps: Dumps) -> bytes:
     """Check and pack everything worker processes need for this run; fire
     ``export_worker_state``.
 
     Args:
-        pipeline: The nodes to run.
-        catalog: The run's catalog (not changed).
-        hook_manager: The main process's hooks; its recipe is sent, not the manager.
-        session_id: Passed to the node hooks in the workers.
-        run_params: Passed to ``export_worker_state``.
+        run: The run: its nodes, its catalog (not changed), the main process's hooks (their
+            recipe is sent, not the manager), the session id the node hooks get in the
+            workers and the ``run_params`` that ``export_worker_state`` gets.
         dumps: The serializer (``pickle.dumps``, or ``cloudpickle.dumps`` for Dask).
 
     Returns:
@@ -166,14 +142,14 @@ def prepare_worker_setup(
         DatasetError: A dataset the pipeline uses cannot be pickled.
         PipelineError: A node cannot be pickled (a lambda or nested function, for pickle).
     """
-    recipe = hook_manager.recipe()
+    recipe = HookRecipe.of(run.hook_manager)
     recipe.check_picklable(dumps)
-    states = export_worker_states(hook_manager, run_params)
-    _check_states(states, hook_manager, dumps)
-    datasets = _pickle_datasets(pipeline, catalog, dumps)
-    nodes = pipeline.nodes
+    states = export_worker_states(run.hook_manager, run.run_params)
+    _check_states(states, run.hook_manager, dumps)
+    datasets = _pickle_datasets(run.pipeline, run.catalog, dumps)
+    nodes = run.pipeline.nodes
     _check_nodes(nodes, dumps)
-    setup = WorkerSetup(recipe, states, datasets, nodes, session_id, catalog.secrets)
+    setup = WorkerSetup(recipe, states, datasets, nodes, run.session_id, run.catalog.secrets)
     # The folders go first, outside the payload: the worker needs them on sys.path before it
     # can unpickle node functions and hooks of the project.
     return pickle.dumps((recipe.sys_path, dumps(setup)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -340,21 +316,21 @@ class WorkerRun:
         for name, data in inputs.items():
             dataset = catalog.get_dataset(name)
             if isinstance(dataset, MemoryDataset):
-                set_memory_contents(dataset, data)
+                dataset.hold(data)
         with self._sink.collecting() as measurements:
             seconds, error = timed_run_node(node, catalog, self.hooks, self.session_id)
         outputs: dict[str, Any] = {}
         for name in node.outputs:
             dataset = catalog.get_dataset(name)
             if isinstance(dataset, MemoryDataset):
-                if error is None:
-                    outputs[name] = memory_contents(dataset)
-                set_memory_contents(dataset, EMPTY)
+                if error is None and dataset.exists():
+                    outputs[name] = dataset.held()
+                dataset.clear()
         for name in inputs:
             dataset = catalog.get_dataset(name)
             if isinstance(dataset, MemoryDataset):
                 # Memory is the main process's business; a worker keeps nothing between nodes.
-                set_memory_contents(dataset, EMPTY)
+                dataset.clear()
         outcome = NodeOutcome(index, seconds, outputs=outputs, measurements=measurements)
         if error is not None:
             outcome.error, outcome.remote = self.package_error(error)
@@ -379,7 +355,7 @@ class WorkerRun:
         )
         # The pickling error may quote the data, which may hold a credential.
         hidden = self.catalog.redact_error(failure)
-        _notify_node_error(hidden, node, self.catalog, {}, self.hooks, self.session_id)
+        notify_node_error(hidden, node, self.catalog, {}, self.hooks, self.session_id)
         outcome.outputs = {}
         outcome.error, outcome.remote = self.package_error(hidden)
         return outcome
