@@ -37,18 +37,13 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookline.errors import ConfigError
-from hookline.hooks.markers import hook_impl
-from hookline.project import DEFAULT_PIPELINE
+from hookline.plugin import DEFAULT_PIPELINE, ConfigError, hook_impl
 from hookline_statsd.config import DEFAULT, StatsdConfig, load_config, with_environment
 from hookline_statsd.names import metric_part, metric_path, tag_value
 from hookline_statsd.sizes import measure
 
 if TYPE_CHECKING:
-    from hookline.context import HooklineContext
-    from hookline.measurements import Measurement
-    from hookline.node import Node
-    from hookline.pipeline import Pipeline
+    from hookline.plugin import HooklineContext, Measurement, Node, Pipeline
     from hookline_statsd.transport import Address, Batch, Client
 
 __all__ = ["StatsdHooks"]
