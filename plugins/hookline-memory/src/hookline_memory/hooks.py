@@ -24,7 +24,8 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hookline.plugin import Measurement, hook_impl, publish_measurement
@@ -65,15 +66,27 @@ class MemoryHooks:
     Args:
         backends: The backend names ``memory.yml`` may choose, mapped to the callables that
             build them; the built-in :data:`hookline_memory.backends.BACKENDS` by default.
+        sampler_pause: What the sampler thread calls between two samples with the seconds to
+            wait (:func:`time.sleep` by default). It stays in this process: copies in worker
+            processes use :func:`time.sleep`.
     """
 
-    def __init__(self, backends: Mapping[str, BackendFactory] | None = None) -> None:
-        self._setup(dict(BACKENDS if backends is None else backends), DEFAULT)
+    def __init__(
+        self,
+        backends: Mapping[str, BackendFactory] | None = None,
+        sampler_pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._setup(dict(BACKENDS if backends is None else backends), DEFAULT, sampler_pause)
 
-    def _setup(self, backends: dict[str, BackendFactory], config: MemoryConfig) -> None:
+    def _setup(
+        self,
+        backends: dict[str, BackendFactory],
+        config: MemoryConfig,
+        sampler_pause: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.backends = backends
         self._config = config
-        self._tracker = Tracker(self._monitoring_failed)
+        self._tracker = Tracker(self._monitoring_failed, sampler_pause)
         self._ready = False
         self._failed = False
         self._warned = False
