@@ -100,19 +100,84 @@ def sink() -> MeasurementSink:
 
 @pytest.fixture
 def memory_hooks() -> Iterator[Callable[..., MemoryHooks]]:
-    """Make ``MemoryHooks`` with the given settings (``MemoryConfig`` fields) and backends;
-    their sampler threads are stopped after the test."""
+    """Make ``MemoryHooks`` with the given settings (``MemoryConfig`` fields), backends and
+    sampler steps; their sampler threads are stopped after the test."""
     made: list[MemoryHooks] = []
+    stepped: list[SamplerSteps] = []
 
-    def factory(backends: Any = None, **settings: Any) -> MemoryHooks:
-        hooks = MemoryHooks(backends)
+    def factory(
+        backends: Any = None, sampler_steps: SamplerSteps | None = None, **settings: Any
+    ) -> MemoryHooks:
+        if sampler_steps is None:
+            hooks = MemoryHooks(backends)
+        else:
+            hooks = MemoryHooks(backends, sampler_pause=sampler_steps)
+            stepped.append(sampler_steps)
         hooks.configure(MemoryConfig(**settings))
         made.append(hooks)
         return hooks
 
     yield factory
+    for steps in stepped:
+        steps.release()
     for hooks in made:
         hooks.close()
+
+
+class SamplerSteps:
+    """The memory sampler's pause between two samples, held until the test lets it go on.
+
+    Given to ``MemoryHooks`` as ``sampler_pause``: the sampler thread then takes a sample
+    only when :meth:`take_sample` lets it, and the test knows that it did, instead of sleeping
+    and hoping the sampler ran meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pauses_begun = 0
+        self._pauses_ended = 0
+        self._released = False
+
+    def __call__(self, seconds: float) -> None:
+        with self._changed:
+            self._pauses_begun += 1
+            mine = self._pauses_begun
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._released or self._pauses_ended >= mine)
+
+    def take_sample(self) -> None:
+        """Let the sampler take one sample that starts now, and wait until it has.
+
+        Call it while an operation is open (the sampler samples only then).
+        """
+        with self._changed:
+            # Ending pause n lets sample n + 1 start; it is over when pause n + 1 begins.
+            self._pauses_ended += 1
+            self._changed.notify_all()
+            if not self._changed.wait_for(
+                lambda: self._pauses_begun > self._pauses_ended, timeout=60
+            ):
+                raise AssertionError("the memory sampler took no sample within 60 s")
+
+    def release(self) -> None:
+        """Let the sampler run freely from now on (before it is stopped)."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when the test advances it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` forward."""
+        self.now += seconds
 
 
 def manager_with(*hooks: object) -> HookManager:

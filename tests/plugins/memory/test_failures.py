@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psutil
 import pytest
 
-from hookline import DataCatalog, Measurement, hook_impl, node, pipeline
+from hookline import DataCatalog, Measurement, Pipeline, hook_impl, node, pipeline
 from hookline.datasets import MemoryDataset
 from hookline.runner import AbstractRunner, ProgressReporter, SequentialRunner
 from hookline_memory import MemoryConfig, MemoryHooks
@@ -71,14 +71,43 @@ class RaisingSink:
 
 
 def hold(x: int) -> int:
-    """Hold 20 MiB for 50 sampler intervals, so that the sampler runs during the node."""
+    """Allocate 20 MiB and free it."""
     data = allocate(20)
-    time.sleep(0.1)
     del data
     return x + 1
 
 
 PIPE = pipeline([node(hold, "a", "b", name="n1"), node(hold, "b", "c", name="n2")])
+
+
+@pytest.fixture
+def stopped_measuring() -> Iterator[threading.Event]:
+    """Set when hookline-memory warns: it has stopped measuring by then."""
+    stopped = threading.Event()
+
+    class Warned(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            stopped.set()
+
+    handler, plugin_logger = Warned(logging.WARNING), logging.getLogger("hookline_memory")
+    plugin_logger.addHandler(handler)
+    yield stopped
+    plugin_logger.removeHandler(handler)
+
+
+def failing_in_n1(stopped: threading.Event) -> Pipeline:
+    """PIPE, with n1 holding its memory until the plugin stopped measuring: a backend that
+    fails (at a reading, or at a sample of the sampler thread) has failed within n1."""
+
+    def hold_until_stopped(x: int) -> int:
+        data = allocate(20)
+        assert stopped.wait(60), "hookline-memory did not stop measuring within 60 s"
+        del data
+        return x + 1
+
+    return pipeline(
+        [node(hold_until_stopped, "a", "b", name="n1"), node(hold, "b", "c", name="n2")]
+    )
 
 
 def warnings_of_plugin(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -89,8 +118,8 @@ def warnings_of_plugin(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-def run(runner: AbstractRunner, *hooks: object) -> dict[str, Any]:
-    return runner.run(PIPE, DataCatalog({"a": MemoryDataset(1)}), manager_with(*hooks), "sid")
+def run(runner: AbstractRunner, *hooks: object, pipe: Pipeline = PIPE) -> dict[str, Any]:
+    return runner.run(pipe, DataCatalog({"a": MemoryDataset(1)}), manager_with(*hooks), "sid")
 
 
 @pytest.mark.parametrize("backend", [DeadProcessBackend, BrokenSamplerBackend])
@@ -98,10 +127,11 @@ def test_a_failing_backend_never_fails_the_run(
     runner: AbstractRunner,
     memory_hooks: Callable[..., MemoryHooks],
     backend: type[DeadProcessBackend],
+    stopped_measuring: threading.Event,
 ) -> None:
     hooks = memory_hooks(backends={"psutil": backend})
 
-    assert run(runner, hooks) == {"c": 3}
+    assert run(runner, hooks, pipe=failing_in_n1(stopped_measuring)) == {"c": 3}
 
 
 @pytest.mark.parametrize("backend", [DeadProcessBackend, BrokenSamplerBackend])
@@ -109,11 +139,12 @@ def test_a_failing_backend_is_logged_once(
     memory_hooks: Callable[..., MemoryHooks],
     caplog: pytest.LogCaptureFixture,
     backend: type[DeadProcessBackend],
+    stopped_measuring: threading.Event,
 ) -> None:
     hooks = memory_hooks(backends={"psutil": backend})
     sink = MeasurementSink()
 
-    run(SequentialRunner(), hooks, sink)
+    run(SequentialRunner(), hooks, sink, pipe=failing_in_n1(stopped_measuring))
 
     (warning,) = warnings_of_plugin(caplog)
     assert "hookline-memory stopped measuring memory for the rest of this run" in warning
@@ -134,10 +165,12 @@ def test_a_raising_sink_of_another_plugin_never_fails_the_run_and_is_logged_once
 
 
 def test_measuring_resumes_with_the_next_run(
-    memory_hooks: Callable[..., MemoryHooks], caplog: pytest.LogCaptureFixture
+    memory_hooks: Callable[..., MemoryHooks],
+    caplog: pytest.LogCaptureFixture,
+    stopped_measuring: threading.Event,
 ) -> None:
     hooks = memory_hooks(backends={"psutil": BrokenSamplerBackend})
-    run(SequentialRunner(), hooks)
+    run(SequentialRunner(), hooks, pipe=failing_in_n1(stopped_measuring))
     assert len(warnings_of_plugin(caplog)) == 1
 
     hooks.backends["psutil"] = PsutilBackend

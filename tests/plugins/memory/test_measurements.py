@@ -13,7 +13,6 @@ import resource
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,12 +23,15 @@ from hookline.datasets import MemoryDataset
 from hookline.measurements import publishing_to
 from hookline.runner import AbstractRunner, ProgressReporter, SequentialRunner, ThreadRunner
 from hookline_memory import SOURCE, MemoryHooks
+from hookline_memory.backends import PsutilBackend
 
 from .conftest import (
     MIB,
     KeptArrayDataset,
     MeasurementSink,
+    SamplerSteps,
     SerialisingDataset,
+    SteppedClock,
     allocate,
     figures,
     manager_with,
@@ -45,15 +47,6 @@ def spike(x: int) -> int:
     total = int(data[:1000].sum()) + x
     del data
     return total
-
-
-def spike_held(x: int) -> int:
-    """Like spike, but hold the memory for 50 sampler intervals before freeing it, so that
-    sampling alone is certain to see it."""
-    data = allocate(SPIKE_MIB)
-    time.sleep(0.1)
-    del data
-    return x
 
 
 def first(array: Any) -> int:
@@ -162,13 +155,21 @@ def test_the_peak_is_sampled_when_the_os_high_water_mark_cannot_tell(
 ) -> None:
     # With the mark not reset and already far above what the node reaches, it cannot rise
     # during the node: the peak can only come from the sampler thread.
-    hooks = memory_hooks(reset_os_peak=False)
+    steps = SamplerSteps()
+    hooks = memory_hooks(reset_os_peak=False, sampler_steps=steps)
     high = allocate(2 * SPIKE_MIB + 100)
     del high
     with open("/proc/self/statm") as statm:
         rss = int(statm.read().split()[1]) * resource.getpagesize()
     high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     assert high_water > rss + (SPIKE_MIB + 50) * MIB  # the premise of this test
+
+    def spike_held(x: int) -> int:
+        """Like spike, but let the sampler take a sample before freeing the memory."""
+        data = allocate(SPIKE_MIB)
+        steps.take_sample()
+        del data
+        return x
 
     measurements = run(
         SequentialRunner(),
@@ -184,14 +185,15 @@ def test_nested_operations_each_get_the_peak_of_their_own_time(
     memory_hooks: Callable[..., MemoryHooks], sink: MeasurementSink
 ) -> None:
     # No runner nests a load in a node today; a runner that loads lazily would.
-    hooks = memory_hooks(reset_os_peak=False)
+    steps = SamplerSteps()
+    hooks = memory_hooks(reset_os_peak=False, sampler_steps=steps)
     outer = node(identity, "x", "y", name="outer")
     with publishing_to(sink.on_measurement):
         hooks.before_node_run(node=outer)
         held = allocate(50)
         hooks.before_dataset_loaded(dataset_name="inner", node=outer)
         transient = allocate(100)
-        time.sleep(0.2)  # long enough for the sampler on a busy machine, whatever the OS mark says
+        steps.take_sample()  # the OS mark, not reset, cannot tell: the sampler must see it
         del transient
         hooks.after_dataset_loaded(dataset_name="inner", node=outer)
         del held
@@ -355,25 +357,30 @@ sys.stdin.read()
 """
 
 
-def start_a_child_holding_memory(x: int) -> int:
-    """Run a child process that holds 100 MiB for 0.3 s, then ends it."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(0.3)  # the children are listed again every 0.1 s
-    finally:
-        child.communicate("", timeout=30)
-    return x
-
-
 @pytest.mark.parametrize("include_children", [True, False])
 def test_include_children_adds_the_memory_of_child_processes(
     memory_hooks: Callable[..., MemoryHooks], include_children: bool
 ) -> None:
-    hooks = memory_hooks(include_children=include_children)
+    clock, steps = SteppedClock(), SamplerSteps()
+    hooks = memory_hooks(
+        backends={"psutil": lambda config: PsutilBackend(config, clock)},
+        sampler_steps=steps,
+        include_children=include_children,
+    )
+
+    def start_a_child_holding_memory(x: int) -> int:
+        """Run a child process that holds 100 MiB while the sampler takes a sample."""
+        child = subprocess.Popen(
+            [sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+            clock.advance(1.0)  # past the refresh: the next reading lists the children again
+            steps.take_sample()
+        finally:
+            child.communicate("", timeout=30)
+        return x
 
     measurements = run(
         SequentialRunner(),

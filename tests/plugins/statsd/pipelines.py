@@ -6,7 +6,6 @@ processes.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pandas as pd
@@ -28,12 +27,6 @@ def keep_even(frame: pd.DataFrame) -> pd.DataFrame:
 def names_of(frame: pd.DataFrame) -> list[str]:
     """A name for each row, as a list."""
     return [f"item {i}" for i in frame["id"]]
-
-
-def nap(data: Any, seconds: float) -> Any:
-    """Sleep ``seconds``, then return ``data``."""
-    time.sleep(seconds)
-    return data
 
 
 def measured(data: Any) -> Any:

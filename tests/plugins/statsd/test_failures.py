@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from hookline_statsd import transport as transport_module
 from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon, free_port, statsd_daemon
 
-from .conftest import manager_with, totals, wait_for_lines
+from .conftest import SteppedClock, manager_with, totals, wait_for_lines
 from .pipelines import identity
 
 PIPE = pipeline(
@@ -77,25 +76,28 @@ def test_without_a_session_sending_starts_again_after_the_back_off(
 ) -> None:
     # A runner called directly: no before_pipeline_run, so no run start to try again at.
     port = free_port(socket.SOCK_DGRAM)  # nothing listens there yet
-    back_off = 2.0
-    hooks = StatsdHooks(StatsdConfig(host=HOST, port=port, prefix=prefix), retry_after=back_off)
+    back_off, clock = 2.0, SteppedClock()
+    config = StatsdConfig(host=HOST, port=port, prefix=prefix)
+    hooks = StatsdHooks(config, retry_after=back_off, clock=clock)
 
     run_pipeline(hooks)
-    given_up = time.monotonic()
-    run_pipeline(hooks)  # within the back-off: nothing is tried, so no second warning
-
     (warning,) = warnings_of(caplog)
     assert "ConnectionRefusedError" in warning
     assert f"for {back_off:g} s (no run start seen" in warning
-    assert time.monotonic() - given_up < back_off, "the machine was too slow to tell"
     with statsd_daemon(tmp_path / "statsd", udp_port=port) as daemon:
-        time.sleep(max(0.0, given_up + back_off - time.monotonic()))
+        clock.advance(back_off - 0.5)
+        # Within the back-off nothing is tried, though the daemon is up now.
+        within = pipeline([node(identity, "x", "y", name="within_back_off")])
+        SequentialRunner().run(within, DataCatalog({"x": MemoryDataset(1)}), manager_with(hooks))
+        clock.advance(0.5)
         run_pipeline(hooks)
 
         lines = wait_for_lines(
             daemon, prefix, lambda lines: "node.third.success" in totals(lines, "c")
         )
-    # Every node of the third run, and only of it: the second sent nothing.
+    # Every node of the third run, and only of it: the second sent nothing (its lines would
+    # have come first).
+    assert not [line for line in lines if "within_back_off" in line]
     assert totals(lines, "c")["run.__default__.nodes_completed"] == 3
     assert {name for name in totals(lines, "ms") if name.startswith("node.")} == {
         "node.first.duration",

@@ -191,14 +191,14 @@ def test_whisper_files_hold_what_the_run_did(
     for metric, value in counts.items():
         assert sum(v for _, v in points[metric]) == value, metric
     # Each node timing brackets what the node measured of its own function, and fits in the
-    # node's whole time (loads and saves included) that the run reported.
+    # node's whole time (loads and saves included) that the run reported. That it times the
+    # function alone is pinned on a stepped clock (test_transport.py), not in wall time here.
     records = {record.name: record.seconds for record in result.records}
     for name, metric in timers.items():
         (timing,) = [v for _, v in points[metric]]
         own_ms = graphite_run["own"][name] * 1000
         record = records[name if name != "split" else SPLIT]
-        assert own_ms <= timing <= own_ms + 50, (name, own_ms, timing)
-        assert timing <= record * 1000
+        assert own_ms <= timing <= record * 1000, (name, own_ms, timing, record)
 
 
 def expected_series(prefix: str) -> dict[str, list[set[str]]]:

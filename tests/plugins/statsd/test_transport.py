@@ -6,18 +6,19 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import statsd
 
 from hookline import DataCatalog, SequentialRunner, ThreadRunner, node, pipeline
-from hookline.datasets import MemoryDataset
+from hookline.datasets import AbstractDataset, MemoryDataset
 from hookline.runner import AbstractRunner
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd.transport import create_client
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon
 
-from .conftest import hooks_for, manager_with, parse, totals, wait_for_lines
+from .conftest import SteppedClock, hooks_for, manager_with, parse, totals, wait_for_lines
 from .pipelines import identity, keep_even, make_frame, names_of
 
 PIPE = pipeline(
@@ -134,6 +135,60 @@ def test_each_node_is_one_packet(receiver: socket.socket) -> None:
             f"batch.node.n{index}.success",
             "batch.run.__default__.nodes_completed",
         ]
+
+
+class SlowDataset(AbstractDataset):
+    """Holds one value; each load and save takes ``seconds`` on ``clock``."""
+
+    def __init__(self, data: Any, clock: SteppedClock, seconds: float) -> None:
+        self.data, self.clock, self.seconds = data, clock, seconds
+
+    def load(self) -> Any:
+        self.clock.advance(self.seconds)
+        return self.data
+
+    def save(self, data: Any) -> None:
+        self.clock.advance(self.seconds)
+        self.data = data
+
+    def exists(self) -> bool:
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        return {"seconds": self.seconds}
+
+
+def test_durations_are_read_from_the_clock(receiver: socket.socket) -> None:
+    port = receiver.getsockname()[1]
+    clock = SteppedClock()
+    hooks = StatsdHooks(StatsdConfig(host=HOST, port=port, prefix="clock"), clock=clock)
+
+    def quarter_of_a_second(x: int) -> int:
+        clock.advance(0.25)
+        return x
+
+    catalog = DataCatalog(
+        {"a": SlowDataset(1, clock, seconds=0.125), "b": SlowDataset(0, clock, seconds=0.5)}
+    )
+    hooks.before_pipeline_run({"pipeline_name": "timed"}, PIPE)
+    SequentialRunner().run(
+        pipeline([node(quarter_of_a_second, "a", "b", name="n")]), catalog, manager_with(hooks)
+    )
+    clock.advance(1.0)
+    hooks.after_pipeline_run()
+
+    timers = {
+        name: float(value)
+        for packet in packets(receiver)
+        for name, value, kind in parse(line.decode() for line in packet.split(b"\n"))
+        if kind == "ms"
+    }
+    assert timers == {
+        "clock.dataset.a.load_duration": 125.0,
+        "clock.node.n.duration": 250.0,
+        "clock.dataset.b.save_duration": 500.0,
+        "clock.run.timed.duration": 1875.0,
+    }
 
 
 def test_a_batch_larger_than_max_udp_size_is_split(receiver: socket.socket) -> None:

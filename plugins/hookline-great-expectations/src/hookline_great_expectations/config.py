@@ -33,8 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hookline.errors import ConfigError
-from hookline.plugin_config import boolean, check_keys, choice, read_section, text, whole
+from hookline.plugin import ConfigError, boolean, check_keys, choice, read_section, text, whole
 
 __all__ = [
     "ALLOWED_KEYS",

@@ -7,7 +7,7 @@ A run goes like this:
 2. ``before_pipeline_run`` (main process, before the first node): check that every configured
    dataset exists, open the context once, check every suite and checkpoint, and prepare what
    validations need (see :mod:`hookline_great_expectations.engines`). Any problem is a
-   :class:`~hookline.errors.ConfigError` naming what is missing and what exists.
+   :class:`~hookline.plugin.ConfigError` naming what is missing and what exists.
 3. ``before_node_run`` / ``after_node_run``: validate the configured inputs and outputs of the
    node, in the process and thread that runs it, and publish ``validation.expectations``,
    ``validation.failed`` (counts of expectations) and ``validation.seconds`` for each. A
@@ -40,9 +40,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hookline.errors import ConfigError, HooklineError, did_you_mean
-from hookline.hooks.markers import hook_impl
-from hookline.measurements import Measurement, publish_measurement
+from hookline.plugin import (
+    ConfigError,
+    HooklineError,
+    Measurement,
+    did_you_mean,
+    hook_impl,
+    publish_measurement,
+)
 from hookline_great_expectations.config import DEFAULT, DatasetRule, GreatExpectationsConfig
 from hookline_great_expectations.config import load_config as _load_config
 from hookline_great_expectations.results import (
@@ -52,10 +57,7 @@ from hookline_great_expectations.results import (
 )
 
 if TYPE_CHECKING:
-    from hookline.catalog import DataCatalog
-    from hookline.context import HooklineContext
-    from hookline.node import Node
-    from hookline.pipeline import Pipeline
+    from hookline.plugin import DataCatalog, HooklineContext, Node, Pipeline
     from hookline_great_expectations.engines import Engine
 
 __all__ = ["SOURCE", "GreatExpectationsHooks"]
@@ -520,7 +522,7 @@ def _registered_datasets(run_params: dict[str, Any]) -> set[str]:
     project = run_params.get("project_path")
     if not project:
         return set()
-    from hookline.project import find_project, load_pipelines
+    from hookline.plugin import find_project, load_pipelines
 
     try:
         pipelines = load_pipelines(find_project(project))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hookline.errors import HooklineError
+from hookline.plugin import HooklineError
 
 __all__ = [
     "ExpectationFailure",

@@ -44,10 +44,18 @@ class ResidentMemory:
     On Linux the figure is read from ``/proc/<pid>/statm`` through a file kept open, which
     is what psutil's ``Process().memory_info().rss`` reads too, for about 1.5 us instead of
     psutil's 16 us; elsewhere it comes from psutil.
+
+    Args:
+        include_children: Add the RSS of every child process, listed again at most every
+            0.1 s.
+        clock: The seconds of a monotonic clock, which times the listing of the children.
     """
 
-    def __init__(self, include_children: bool = False) -> None:
+    def __init__(
+        self, include_children: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.include_children = include_children
+        self._clock = clock
         self._pid = -1
         self._statm: int | None = None
         self._page_size = 4096
@@ -90,7 +98,7 @@ class ResidentMemory:
     def _children_rss(self) -> int:
         import psutil
 
-        now = time.monotonic()
+        now = self._clock()
         if now - self._children_listed_at > _CHILDREN_REFRESH_SECONDS:
             try:
                 self._children = self._psutil_process.children(recursive=True)
@@ -117,10 +125,15 @@ class ResidentMemory:
 
 class PsutilBackend:
     """The default backend: the process's RSS, read in microseconds, at start, end and for
-    every sample."""
+    every sample.
 
-    def __init__(self, config: MemoryConfig) -> None:
-        self._rss = ResidentMemory(config.include_children)
+    Args:
+        config: The settings; ``include_children`` adds the RSS of child processes.
+        clock: Times the listing of the child processes (see :class:`ResidentMemory`).
+    """
+
+    def __init__(self, config: MemoryConfig, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rss = ResidentMemory(config.include_children, clock)
 
     def read(self) -> int:
         """Return the RSS in bytes."""

@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from hookline.errors import ConfigError
-from hookline.plugin_config import boolean, check_keys, choice, number, read_section, whole
+from hookline.plugin import ConfigError, boolean, check_keys, choice, number, read_section, whole
 
 #: The name of the configuration: files ``conf/<env>/memory*.yml`` are read.
 CONFIG_KEY = "memory"

@@ -1,8 +1,8 @@
 """The hook implementations of hookline-memory: what each load, save and node run costs.
 
 For every measured operation three figures are published with
-:func:`hookline.publish_measurement` (so the run summary, StatsD and MLflow receive them), in
-MiB, with the node and, for loads and saves, the dataset set:
+:func:`hookline.plugin.publish_measurement` (so the run summary, StatsD and MLflow receive
+them), in MiB, with the node and, for loads and saves, the dataset set:
 
 - ``memory.<kind>.start``: the process's memory when the operation started;
 - ``memory.<kind>.delta``: what it retained (memory at the end minus at the start);
@@ -24,19 +24,17 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookline.hooks import specs
-from hookline.hooks.markers import hook_impl
-from hookline.measurements import Measurement, publish_measurement
+from hookline.plugin import Measurement, hook_impl, publish_measurement
 from hookline_memory.backends import BACKENDS, MIB, BackendFactory, OsPeak
 from hookline_memory.config import DEFAULT, MemoryConfig, load_config
 from hookline_memory.tracker import Operation, Tracker
 
 if TYPE_CHECKING:
-    from hookline.context import HooklineContext
-    from hookline.node import Node
+    from hookline.plugin import HooklineContext, Node
 
 __all__ = ["SOURCE", "MemoryHooks"]
 
@@ -53,21 +51,6 @@ _KIND_OF_DELTA = {names[1]: kind for kind, names in _NAMES.items()}
 _KIND_OF_PEAK = {names[2]: kind for kind, names in _NAMES.items()}
 _FAILED_TAGS = {"status": "failed"}
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _hook_impl_if_specified(function: _F) -> _F:
-    """Mark ``function`` as a hook implementation if the installed hookline has its spec.
-
-    The worker-state hooks arrived with ParallelRunner and DaskRunner; with a hookline that
-    lacks them, marking them would make every run fail at start-up (an unknown hook is an
-    error), while unmarked they are plain methods that nothing calls.
-    """
-    if hasattr(specs, function.__name__):
-        marked: _F = hook_impl(function)
-        return marked
-    return function
-
 
 class MemoryHooks:
     """Measures the memory of every dataset load, dataset save and node run.
@@ -83,15 +66,27 @@ class MemoryHooks:
     Args:
         backends: The backend names ``memory.yml`` may choose, mapped to the callables that
             build them; the built-in :data:`hookline_memory.backends.BACKENDS` by default.
+        sampler_pause: What the sampler thread calls between two samples with the seconds to
+            wait (:func:`time.sleep` by default). It stays in this process: copies in worker
+            processes use :func:`time.sleep`.
     """
 
-    def __init__(self, backends: Mapping[str, BackendFactory] | None = None) -> None:
-        self._setup(dict(BACKENDS if backends is None else backends), DEFAULT)
+    def __init__(
+        self,
+        backends: Mapping[str, BackendFactory] | None = None,
+        sampler_pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._setup(dict(BACKENDS if backends is None else backends), DEFAULT, sampler_pause)
 
-    def _setup(self, backends: dict[str, BackendFactory], config: MemoryConfig) -> None:
+    def _setup(
+        self,
+        backends: dict[str, BackendFactory],
+        config: MemoryConfig,
+        sampler_pause: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.backends = backends
         self._config = config
-        self._tracker = Tracker(self._monitoring_failed)
+        self._tracker = Tracker(self._monitoring_failed, sampler_pause)
         self._ready = False
         self._failed = False
         self._warned = False
@@ -110,13 +105,13 @@ class MemoryHooks:
             self._config = config
             self._ready = False
 
-    @_hook_impl_if_specified
+    @hook_impl
     def export_worker_state(self) -> dict[str, Any]:
         """Return what this plugin's copies in worker processes need: the validated settings
         (ParallelRunner and DaskRunner call it in the main process)."""
         return {"config": self._config.to_dict()}
 
-    @_hook_impl_if_specified
+    @hook_impl
     def restore_worker_state(self, state: Mapping[str, Any] | None) -> None:
         """In a worker process, before its first node: take the main process's settings and
         start the run afresh (``before_pipeline_run`` fires only in the main process)."""

@@ -11,6 +11,9 @@ The OS high-water mark completes the samples: when it rose during an operation, 
 reached a new maximum during that operation and the mark is its peak, however briefly the
 memory was held. On Linux the mark is reset whenever an operation starts with no other open,
 so that it rises within nearly every operation.
+
+The pause between two samples is the tracker's ``pause`` (:func:`time.sleep` unless told
+otherwise), so that a test can hold the sampler and let it take one sample at a time.
 """
 
 from __future__ import annotations
@@ -82,10 +85,15 @@ class Tracker:
     Args:
         on_error: Called (from the sampler thread) with the exception a sample raised; the
             open operations have been dropped and sampling stopped by then.
+        pause: Called by the sampler thread after each sample with the seconds to wait
+            before the next one.
     """
 
-    def __init__(self, on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self, on_error: Callable[[BaseException], None], pause: Callable[[float], None] = time.sleep
+    ) -> None:
         self._on_error = on_error
+        self.pause = pause
         self.backend: MemoryBackend | None = None
         self.os_peak: OsPeak | None = None
         self.interval = 0.002
@@ -223,11 +231,11 @@ def _sample_forever(ref: weakref.ref[Tracker], armed: threading.Event) -> None:
         tracker = ref()
         if tracker is None:
             return
-        interval = tracker._sample_once()
+        interval, pause = tracker._sample_once(), tracker.pause
         del tracker
         if interval is None:
             return
-        time.sleep(interval)
+        pause(interval)
 
 
 def _after_fork(ref: weakref.ref[Tracker]) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hookline.errors import HooklineError
+from hookline.plugin import HooklineError
 
 if TYPE_CHECKING:
     from hookline_statsd.config import StatsdConfig
@@ -95,7 +95,7 @@ def _write_whole(path: Path, text: str) -> None:
 
 def _configured(project: Path | None, env: str | None) -> StatsdConfig:
     """The project's settings (statsd.yml, then the environment), as a run would see them."""
-    from hookline.plugin_config import project_config_loader
+    from hookline.plugin import project_config_loader
     from hookline_statsd.config import load_config, with_environment
 
     loader, _ = project_config_loader(project, env)
@@ -103,8 +103,7 @@ def _configured(project: Path | None, env: str | None) -> StatsdConfig:
 
 
 def _inside_project() -> bool:
-    from hookline.errors import ProjectError
-    from hookline.project import find_project
+    from hookline.plugin import ProjectError, find_project
 
     try:
         find_project()

@@ -34,8 +34,17 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from hookline import plugin_config
-from hookline.errors import ConfigError, did_you_mean
+from hookline.plugin import (
+    ConfigError,
+    boolean,
+    check_keys,
+    choice,
+    did_you_mean,
+    number,
+    read_section,
+    text,
+    whole,
+)
 
 #: The name of the configuration: files ``conf/<env>/statsd*.yml`` are read.
 CONFIG_KEY = "statsd"
@@ -150,8 +159,8 @@ def parse_config(raw: Mapping[str, Any], where: str) -> StatsdConfig:
     Raises:
         ConfigError: Naming ``where`` and the key; for an unknown key, the allowed keys.
     """
-    plugin_config.check_keys(raw, ALLOWED_KEYS, where, WHAT)
-    transport = plugin_config.choice(raw, "transport", where, TRANSPORTS)
+    check_keys(raw, ALLOWED_KEYS, where, WHAT)
+    transport = choice(raw, "transport", where, TRANSPORTS)
     socket_path = raw.get("socket_path", None)
     if socket_path is not None and not isinstance(socket_path, str | Path):
         raise ConfigError(f"{where}: key 'socket_path' must be a path, not {socket_path!r}.")
@@ -165,20 +174,17 @@ def parse_config(raw: Mapping[str, Any], where: str) -> StatsdConfig:
             f"{where}: key 'metrics' must be a mapping with the keys "
             f"{', '.join(METRIC_GROUPS)}, not {metrics!r}."
         )
-    plugin_config.check_keys(metrics, METRIC_GROUPS, where, WHAT, "metrics.")
-    boolean = plugin_config.boolean
+    check_keys(metrics, METRIC_GROUPS, where, WHAT, "metrics.")
     return replace(
         DEFAULT,
         enabled=boolean(raw, "enabled", where, DEFAULT.enabled),
         transport=transport,
-        host=plugin_config.text(raw, "host", where, DEFAULT.host) or DEFAULT.host,
+        host=text(raw, "host", where, DEFAULT.host) or DEFAULT.host,
         port=_port(raw.get("port", DEFAULT.port), f"{where}: key 'port'"),
         socket_path=None if socket_path is None else str(socket_path),
         prefix=check_prefix(raw.get("prefix", DEFAULT.prefix), f"{where}: key 'prefix'"),
         ipv6=boolean(raw, "ipv6", where, DEFAULT.ipv6),
-        max_udp_size=plugin_config.whole(
-            raw, "max_udp_size", where, DEFAULT.max_udp_size, 64, _MAX_UDP
-        ),
+        max_udp_size=whole(raw, "max_udp_size", where, DEFAULT.max_udp_size, 64, _MAX_UDP),
         timeout=_seconds(raw, "timeout", where, DEFAULT.timeout),
         resolve_timeout=_seconds(raw, "resolve_timeout", where, DEFAULT.resolve_timeout),
         tags=_tags(raw.get("tags", []), where),
@@ -228,7 +234,7 @@ def load_config(config_loader: Any) -> StatsdConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    section = plugin_config.read_section(config_loader, CONFIG_KEY)
+    section = read_section(config_loader, CONFIG_KEY)
     return DEFAULT if section is None else parse_config(*section)
 
 
@@ -265,7 +271,7 @@ def check_prefix(value: Any, what: str) -> str:
 
 
 def _seconds(raw: Mapping[str, Any], key: str, where: str, default: float) -> float:
-    return plugin_config.number(raw, key, where, default, above=0, at_most=60, unit="seconds")
+    return number(raw, key, where, default, above=0, at_most=60, unit="seconds")
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:

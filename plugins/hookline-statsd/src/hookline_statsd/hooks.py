@@ -34,21 +34,16 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookline.errors import ConfigError
-from hookline.hooks.markers import hook_impl
-from hookline.project import DEFAULT_PIPELINE
+from hookline.plugin import DEFAULT_PIPELINE, ConfigError, hook_impl
 from hookline_statsd.config import DEFAULT, StatsdConfig, load_config, with_environment
 from hookline_statsd.names import metric_part, metric_path, tag_value
 from hookline_statsd.sizes import measure
 
 if TYPE_CHECKING:
-    from hookline.context import HooklineContext
-    from hookline.measurements import Measurement
-    from hookline.node import Node
-    from hookline.pipeline import Pipeline
+    from hookline.plugin import HooklineContext, Measurement, Node, Pipeline
     from hookline_statsd.transport import Address, Batch, Client
 
 __all__ = ["StatsdHooks"]
@@ -58,9 +53,6 @@ logger = logging.getLogger("hookline_statsd")
 #: Seconds after an error before sending starts again, when no run start was seen (a runner
 #: called directly, without a session, so ``before_pipeline_run`` does not fire).
 RETRY_AFTER = 30.0
-
-_perf_counter = time.perf_counter
-_monotonic = time.monotonic
 
 #: The size gauges of a dataset (see :mod:`hookline_statsd.sizes`).
 _FIGURES = ("rows", "columns", "length", "bytes")
@@ -119,14 +111,28 @@ class StatsdHooks:
         config: The settings to start with, before ``statsd.yml`` is read.
         retry_after: Seconds before sending starts again after an error, when no run start
             was seen.
+        clock: The seconds of a monotonic clock, which times nodes, loads, saves and runs and
+            the ``retry_after`` back-off (:func:`time.perf_counter` by default). It stays in
+            this process: copies in worker processes use :func:`time.perf_counter`.
     """
 
-    def __init__(self, config: StatsdConfig = DEFAULT, retry_after: float = RETRY_AFTER) -> None:
-        self._setup(config, retry_after)
+    def __init__(
+        self,
+        config: StatsdConfig = DEFAULT,
+        retry_after: float = RETRY_AFTER,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._setup(config, retry_after, clock)
 
-    def _setup(self, config: StatsdConfig, retry_after: float = RETRY_AFTER) -> None:
+    def _setup(
+        self,
+        config: StatsdConfig,
+        retry_after: float = RETRY_AFTER,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self._config = config
         self._retry_after = retry_after
+        self._clock = clock
         # Reentrant: a start that fails warns, and warning takes the lock too. Never taken on
         # the per-node path.
         self._lock = threading.RLock()
@@ -255,7 +261,7 @@ class StatsdHooks:
             str(run_params.get("pipeline_name") or DEFAULT_PIPELINE),
             str(run_params.get("session_id") or ""),
         )
-        self._run_started = _perf_counter()
+        self._run_started = self._clock()
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -277,14 +283,14 @@ class StatsdHooks:
         if not self._off or self._resumed():
             local = self._local
             local.in_node = True
-            local.loads[dataset_name] = _perf_counter()
+            local.loads[dataset_name] = self._clock()
 
     @hook_impl(tryfirst=True)
     def after_dataset_loaded(self, dataset_name: str, data: Any, node: Node) -> None:
         """Add the load's duration and the data's sizes to the thread's batch."""
         if self._off and not self._resumed():
             return
-        ended = _perf_counter()
+        ended = self._clock()
         try:
             started = self._local.loads.pop(dataset_name, None)
             self._dataset_metrics(dataset_name, data, node, started, ended, load=True)
@@ -297,14 +303,14 @@ class StatsdHooks:
         if not self._off or self._resumed():
             local = self._local
             local.in_node = True
-            local.node_started = _perf_counter()
+            local.node_started = self._clock()
 
     @hook_impl(tryfirst=True)
     def after_node_run(self, node: Node, outputs: dict[str, Any]) -> None:
         """Add the node's duration; send the batch now if the node saves nothing."""
         if self._off and not self._resumed():
             return
-        ended = _perf_counter()
+        ended = self._clock()
         try:
             local = self._local
             if self._nodes:
@@ -323,7 +329,7 @@ class StatsdHooks:
     def before_dataset_saved(self, dataset_name: str) -> None:
         """Start timing a save."""
         if not self._off or self._resumed():
-            self._local.saves[dataset_name] = _perf_counter()
+            self._local.saves[dataset_name] = self._clock()
 
     @hook_impl(tryfirst=True)
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
@@ -331,7 +337,7 @@ class StatsdHooks:
         the node as completed and send the batch."""
         if self._off and not self._resumed():
             return
-        ended = _perf_counter()
+        ended = self._clock()
         try:
             local = self._local
             started = local.saves.pop(dataset_name, None)
@@ -499,7 +505,7 @@ class StatsdHooks:
             # The run is over: a runner called without a session later gets the back-off.
             self._run_bounded = False
             if self._off and self._resume_at == math.inf:
-                self._resume_at = _monotonic() + self._retry_after
+                self._resume_at = self._clock() + self._retry_after
         if self._off or not self._runs or started is None:
             return
         try:
@@ -507,7 +513,7 @@ class StatsdHooks:
             if self._tags:
                 batch.suffix = self._suffix(None, None)
             names = self._run_names
-            batch.timing(names.duration, (_perf_counter() - started) * 1000.0)
+            batch.timing(names.duration, (self._clock() - started) * 1000.0)
             batch.incr(names.runs)
             if failed:
                 batch.incr(names.failures)
@@ -557,16 +563,16 @@ class StatsdHooks:
         with self._lock:
             self._off = True
             self._close_client()
-            self._resume_at = math.inf if self._run_bounded else _monotonic() + self._retry_after
+            self._resume_at = math.inf if self._run_bounded else self._clock() + self._retry_after
         self._warn(error)
 
     def _resumed(self) -> bool:
         """Whether sending, given up with no run start seen, may start again: its back-off is
         over. The next batch then starts afresh (lookup, socket), as a run start would."""
-        if _monotonic() < self._resume_at:
+        if self._clock() < self._resume_at:
             return False
         with self._lock:
-            if self._off and _monotonic() >= self._resume_at:
+            if self._off and self._clock() >= self._resume_at:
                 self._off = False
                 self._resume_at = math.inf
                 # What threads held belongs to the old socket; their batches go with it.

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from hookline.errors import ConfigError, did_you_mean
+from hookline.plugin import ConfigError, did_you_mean
 from hookline_great_expectations.config import DatasetRule, GreatExpectationsConfig
 from hookline_great_expectations.results import Findings
 

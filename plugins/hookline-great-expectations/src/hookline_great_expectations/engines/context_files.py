@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from hookline.errors import ConfigError
+from hookline.plugin import ConfigError
 from hookline_great_expectations.config import GreatExpectationsConfig
 
 __all__ = ["quote_error", "unreadable_context_error", "unreadable_files"]

@@ -25,7 +25,7 @@ import great_expectations as gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions.exceptions import DataContextError
 
-from hookline.errors import ConfigError
+from hookline.plugin import ConfigError
 from hookline_great_expectations.config import DatasetRule, GreatExpectationsConfig
 from hookline_great_expectations.engines import gx1_runs, missing_error, wanted
 from hookline_great_expectations.results import Findings, summarize

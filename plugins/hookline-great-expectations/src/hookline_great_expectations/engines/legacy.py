@@ -26,7 +26,7 @@ from typing import Any
 
 from great_expectations.core.run_identifier import RunIdentifier
 
-from hookline.errors import ConfigError
+from hookline.plugin import ConfigError
 from hookline_great_expectations.config import DatasetRule, GreatExpectationsConfig
 from hookline_great_expectations.engines import missing_error, wanted
 from hookline_great_expectations.results import Findings, summarize
