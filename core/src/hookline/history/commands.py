@@ -1,4 +1,4 @@
-"""``hookline runs``: list, show, compare and prune the runs in a project's history.
+"""``hookline runs``: list, show, compare, report and prune the runs in a project's history.
 
 Each command prints tables on a terminal (plain columns when piped) and JSON with ``--json``.
 """
@@ -157,6 +157,46 @@ def prune(keep: int, as_json: bool, project: Path | None) -> None:
         _print_json({"deleted": deleted, "kept": keep})
     else:
         click.echo(f"Deleted {deleted} run(s) from {store.path}; the {keep} newest are kept.")
+
+
+@runs.command()
+@click.argument("run_id")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--env", "-e", default=None, help="Environment of regressions.yml (default: the run's)."
+)
+@_project_option
+def report(run_id: str, output: Path, env: str | None, project: Path | None) -> None:
+    """Write one self-contained HTML page about run RUN_ID: its timeline per worker, each
+    node against its baseline, the measurements, the regressions and the error (needs
+    ``pip install "hookline[report]"``)."""
+    from hookline.history.guard import WATCHED, find_regressions
+    from hookline.history.report import render_report
+    from hookline.history.store import read_baseline
+    from hookline.history.thresholds import load_thresholds
+    from hookline.plugin_config import project_config_loader
+
+    store = _store(project)
+    record = _load(store, run_id)
+    try:
+        thresholds = load_thresholds(project_config_loader(project, env or record.env)[0])
+        baseline = read_baseline(
+            store, record.pipeline, record.structure_hash, thresholds.baseline_runs, WATCHED,
+            before=record.started,
+        )  # fmt: skip
+        compared = record.status == "completed" and baseline.runs > 0
+        regressions = find_regressions(record, baseline, thresholds) if compared else []
+        page = render_report(record, baseline, regressions)
+    except HooklineError as error:
+        _fail(error)
+    output.write_text(page, encoding="utf-8")
+    click.echo(f"Wrote the report of run {run_id} to {output}.")
 
 
 def _store(project: Path | None) -> HistoryStore:

@@ -83,6 +83,8 @@ class HistoryStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         connection.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL never corrupts the file; a power cut may lose the last run only.
+        connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
         connection.executescript(SCHEMA)
         return connection
@@ -106,17 +108,17 @@ class HistoryStore:
             run = cursor.lastrowid
             connection.executemany(
                 "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
+                (
                     (run, n.name, n.status, n.duration, n.worker, n.started, n.ended)
                     for n in record.nodes
-                ],
+                ),
             )
             connection.executemany(
                 "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
+                (
                     (run, m.name, m.value, m.unit, m.node, m.dataset, m.source)
                     for m in record.measurements
-                ],
+                ),
             )
 
     def runs(
@@ -220,11 +222,13 @@ def read_baseline(
     structure: str,
     runs: int,
     measurement_names: tuple[str, ...],
+    before: float | None = None,
 ) -> Baseline:
     """The last ``runs`` completed runs of ``pipeline`` with structure hash ``structure``.
 
     Args:
         measurement_names: The measurements wanted, as SQL ``LIKE`` patterns.
+        before: Only runs started before this time (seconds since the epoch).
     """
     if not store.path.exists():
         return Baseline(0, {}, {})
@@ -233,8 +237,8 @@ def read_baseline(
             row[0]
             for row in connection.execute(
                 "SELECT id FROM runs WHERE pipeline = ? AND structure_hash = ? "
-                "AND status = 'completed' ORDER BY started DESC, id DESC LIMIT ?",
-                (pipeline, structure, runs),
+                "AND status = 'completed' AND started < ? ORDER BY started DESC, id DESC LIMIT ?",
+                (pipeline, structure, float("inf") if before is None else before, runs),
             )
         ]
         if not ids:
