@@ -56,6 +56,8 @@ class RunRecorder:
         self._params = params
         self._started = time.time()
         self._clock = time.perf_counter()
+        # Made once per run, though both check() and finish() build the record.
+        self._structure: str | None = None
 
     @classmethod
     def start(
@@ -133,7 +135,7 @@ class RunRecorder:
         return RunRecord(
             run_id=str(self._run_params["run_id"]),
             pipeline=str(self._run_params.get("pipeline_name")),
-            structure_hash=structure_hash(self._pipeline),
+            structure_hash=self._structure_hash(),
             params_hash=params_hash(self._params),
             git_commit=current_commit(self._metadata.project_path),
             runner=str(self._run_params.get("runner")),
@@ -150,6 +152,11 @@ class RunRecorder:
                 for m in measurements
             ],
         )
+
+    def _structure_hash(self) -> str:
+        if self._structure is None:
+            self._structure = structure_hash(self._pipeline)
+        return self._structure
 
 
 def write_run(store: HistoryStore, record: RunRecord) -> bool:

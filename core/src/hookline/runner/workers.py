@@ -348,6 +348,7 @@ class WorkerRun:
                 set_memory_contents(dataset, data)
         with self._sink.collecting() as measurements:
             seconds, error = timed_run_node(node, catalog, self.hooks, self.session_id)
+        ended = time.time()
         outputs: dict[str, Any] = {}
         for name in node.outputs:
             dataset = catalog.get_dataset(name)
@@ -361,7 +362,7 @@ class WorkerRun:
                 # Memory is the main process's business; a worker keeps nothing between nodes.
                 set_memory_contents(dataset, EMPTY)
         outcome = NodeOutcome(
-            index, seconds, outputs=outputs, measurements=measurements, ended=time.time()
+            index, seconds, outputs=outputs, measurements=measurements, ended=ended
         )
         outcome.worker = f"pid {os.getpid()}"
         if isolated:  # several nodes at once, one per thread
