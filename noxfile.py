@@ -78,7 +78,10 @@ def types(session: nox.Session) -> None:
     # One install command, so that a plugin's dependency on `hookline` is met by the local core
     # and never looked up on an index.
     session.install(
-        *_editable(f"{CORE}[pandas,dask]", *PLUGINS), "mypy>=1.11", "types-PyYAML", "pandas-stubs"
+        *_editable(f"{CORE}[pandas,dask,report]", *PLUGINS),
+        "mypy>=1.11",
+        "types-PyYAML",
+        "pandas-stubs",
     )
     # The folders are passed explicitly (not left to [tool.mypy] files) because mypy fails on a
     # glob that matches nothing, which `plugins/*/src` does until the first plugin lands.
@@ -93,7 +96,7 @@ def tests(session: nox.Session) -> None:
     # points are read from installed metadata exactly as a user's plugin would be. The example
     # is installed for the benchmark harness's test, which runs its node functions.
     session.install(
-        *_editable(f"{CORE}[pandas,dask]", *map(_with_test_extra, PLUGINS), EXAMPLE),
+        *_editable(f"{CORE}[pandas,dask,report]", *map(_with_test_extra, PLUGINS), EXAMPLE),
         *(str(p) for p in FIXTURE_PLUGINS),
         "pytest>=8.1",
         "hypothesis",

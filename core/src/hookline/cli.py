@@ -1,7 +1,9 @@
 """The ``hookline`` command: ``run``, ``hooks``, ``info`` and the commands plugins add.
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
-configuration error; 130 interrupted with Ctrl-C (after ``on_pipeline_error`` ran).
+configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
+``on_regression: fail`` in regressions.yml); 130 interrupted with Ctrl-C (after
+``on_pipeline_error`` ran).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import click
 
 from hookline import __version__
 from hookline.errors import ConfigError, HookFailed, HooklineError, RemoteTraceback
+from hookline.history.commands import runs
 from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
 
 logger = logging.getLogger("hookline")
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_REGRESSED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -128,6 +132,13 @@ def _parse_load_versions(values: Sequence[str]) -> dict[str, str]:
 @click.option("--load-versions", multiple=True, help="Pin versions: dataset:version,...")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--log-level", default=lambda: os.environ.get("HOOKLINE_LOG_LEVEL", "INFO"))
+@click.option(
+    "--regressions",
+    type=click.Choice(["warn", "fail"]),
+    default=None,
+    help=f"Whether a regression against the run history fails the run (exit {EXIT_REGRESSED}); "
+    "default: on_regression in regressions.yml, else warn.",
+)
 def run(
     pipeline_name: str | None,
     tags: tuple[str, ...],
@@ -144,6 +155,7 @@ def run(
     load_versions: tuple[str, ...],
     project: Path | None,
     log_level: str,
+    regressions: str | None,
 ) -> None:
     """Run a pipeline of the project in the current folder (or --project)."""
     from hookline.config import parse_runtime_params
@@ -188,6 +200,16 @@ def run(
         click.echo("Interrupted: the run was stopped with Ctrl-C.", err=True)
         _exit_now(EXIT_INTERRUPTED)
     _print_summary(result.records, result.measurements)
+    if result.regressions is not None:
+        _report_regressions(result.regressions, regressions)
+
+
+def _report_regressions(report: Any, option: str | None) -> None:
+    from hookline.history.views import render_regressions
+
+    render_regressions(report, sys.stdout)
+    if report.found and (option == "fail" or (option is None and report.fail)):
+        sys.exit(EXIT_REGRESSED)
 
 
 def _parse_runner_params(values: Sequence[str]) -> dict[str, Any]:
@@ -310,6 +332,9 @@ def info() -> None:
         click.echo("No plugins installed.")
     for name, version in sorted(plugins.items()):
         click.echo(f"  {name} {version}")
+
+
+cli.add_command(runs)
 
 
 def main() -> None:

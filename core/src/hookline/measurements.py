@@ -22,6 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The :attr:`Measurement.source` of the figures the core takes itself (saved datasets' sizes,
+#: regressions), so that a sink that takes the same figure its own way can skip the core's.
+CORE_SOURCE = "hookline"
+
 
 @dataclass(frozen=True)
 class Measurement:

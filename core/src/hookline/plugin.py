@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 
 from hookline.errors import ConfigError, HooklineError, ProjectError, did_you_mean
 from hookline.hooks.markers import hook_impl
-from hookline.measurements import Measurement, publish_measurement
+from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
 from hookline.node import Node
 from hookline.pipeline import Pipeline
 from hookline.plugin_config import (
@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from hookline.context import HooklineContext
 
 __all__ = [
+    "CORE_SOURCE",
     "DEFAULT_PIPELINE",
     "ConfigError",
     "DataCatalog",

@@ -18,6 +18,8 @@ from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
 from hookline.errors import HooklineError, ProjectError, did_you_mean
+from hookline.history.guard import RegressionReport
+from hookline.history.recorder import RunRecorder
 from hookline.hooks.manager import HookManager, create_hook_manager
 from hookline.hooks.markers import hook_impl
 from hookline.measurements import Measurement, publishing_to
@@ -43,12 +45,14 @@ class RunResult:
         outputs: Free outputs of the pipeline that live only in memory.
         records: One record per node that ran.
         measurements: Every measurement published during the run.
+        regressions: What the regression guard found (``None`` without a run history).
     """
 
     session_id: str
     outputs: dict[str, Any] = field(default_factory=dict)
     records: list[NodeRecord] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
+    regressions: RegressionReport | None = None
 
 
 class RunFailed(Exception):
@@ -202,6 +206,11 @@ class HooklineSession:
         runner: AbstractRunner,
         reporter: ProgressReporter,
     ) -> RunResult:
+        # Before anything is registered: a bad regressions.yml stops the run here.
+        context = self.load_context()
+        history = RunRecorder.start(
+            self.metadata, pipeline, run_params, context.params, context.config_loader
+        )
         collector = _MeasurementCollector(reporter)
         # Worker processes collect their own measurements and return them with each node's
         # result, so this collector must stay in this process.
@@ -216,6 +225,7 @@ class HooklineSession:
                 result.outputs = runner.run(
                     pipeline, catalog, hook_manager, self.session_id, reporter, run_params
                 )
+                result.regressions = history.check(reporter.records, reporter.measurements)
                 hook.after_pipeline_run(
                     run_params=run_params,
                     run_result=result.outputs,
@@ -225,7 +235,9 @@ class HooklineSession:
                 )
         except BaseException as error:
             failure = _fail(error, hook_manager, pipeline, catalog, run_params, reporter, result)
+            history.finish(reporter.records, reporter.measurements_so_far(), failure)
         else:
+            history.finish(reporter.records, reporter.measurements_so_far(), None)
             return result
         finally:
             hook_manager.unregister(collector)

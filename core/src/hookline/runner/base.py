@@ -16,6 +16,7 @@ from typing import Any
 from pluggy import HookCaller
 
 from hookline.catalog import DataCatalog
+from hookline.dataset_sizes import publish_saved_size
 from hookline.datasets import MemoryDataset
 from hookline.errors import DatasetError, HookError, did_you_mean
 from hookline.hooks.manager import HookManager
@@ -102,6 +103,7 @@ def run_node(node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_i
             if hooks.before_dataset_saved is not None:
                 hooks.before_dataset_saved(dataset_name=name, data=data, node=node)
             catalog.save(name, data)
+            publish_saved_size(name, data, node.name)
             if hooks.after_dataset_saved is not None:
                 hooks.after_dataset_saved(dataset_name=name, data=data, node=node)
     except Exception as error:

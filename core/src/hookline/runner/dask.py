@@ -247,6 +247,8 @@ class _Scheduler:
                     if outcome.skipped:
                         continue  # it had not started when the run stopped
                     reporter.add_measurements(outcome.measurements)
+                    if outcome.worker:  # empty when the worker died
+                        reporter.node_ran_on(node, outcome.worker, outcome.ended)
                     if outcome.error is not None:
                         error = outcome.raised()
                         error = self.catalog.redact_error(error)

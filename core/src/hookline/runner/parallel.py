@@ -103,6 +103,8 @@ class ParallelRunner(AbstractRunner):
                     break
                 node, outcome = pool.next_finished()
                 reporter.add_measurements(outcome.measurements)
+                if outcome.worker:  # empty when the worker died
+                    reporter.node_ran_on(node, outcome.worker, outcome.ended)
                 if outcome.error is not None:
                     error = outcome.raised()
                     error = catalog.redact_error(error)

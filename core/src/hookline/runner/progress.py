@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,11 +22,20 @@ class NodeRecord:
         name: The node's name.
         seconds: Wall time from the first input load to the last output save.
         status: ``completed`` or ``failed``.
+        ended: When it finished, in seconds since the epoch (as reported by its worker).
+        worker: Where it ran: ``main``, a thread's name, or a worker process (``pid 123``).
     """
 
     name: str
     seconds: float
     status: str
+    ended: float = 0.0
+    worker: str = "main"
+
+    @property
+    def started(self) -> float:
+        """When it started, in seconds since the epoch."""
+        return self.ended - self.seconds
 
 
 class ProgressReporter:
@@ -42,6 +52,8 @@ class ProgressReporter:
         self.total = 0
         # Measurements arrive from node threads as well as the main thread.
         self._lock = threading.Lock()
+        # Node name -> (end time, worker), told by runners whose nodes run elsewhere.
+        self._placements: dict[str, tuple[float, str]] = {}
 
     def add_measurements(self, measurements: Iterable[Measurement]) -> None:
         """Keep ``measurements`` for the summary (thread-safe)."""
@@ -57,20 +69,31 @@ class ProgressReporter:
         """Called once before the first node, with the number of nodes to run."""
         self.total = total
 
+    def node_ran_on(self, node: Node, worker: str, ended: float) -> None:
+        """Called just before :meth:`node_completed` or :meth:`node_failed` by runners whose
+        nodes run in another thread or process: where it ran and when it ended there."""
+        self._placements[node.name] = (ended, worker)
+
     def node_completed(self, node: Node, seconds: float) -> None:
         """Called after a node's outputs were saved."""
-        self.records.append(NodeRecord(node.name, seconds, "completed"))
+        self.records.append(self._record(node, seconds, "completed"))
         logger.info(
             "Completed node %s (%d/%d) in %.3fs", node.name, len(self.records), self.total, seconds
         )
 
     def node_failed(self, node: Node, seconds: float, error: BaseException) -> None:
         """Called when a node failed, after its ``on_node_error`` hooks ran."""
-        self.records.append(NodeRecord(node.name, seconds, "failed"))
+        self.records.append(self._record(node, seconds, "failed"))
         logger.error("Node %s failed after %.3fs: %s", node.name, seconds, _one_line(error))
 
     def finish(self) -> None:
         """Called once after the last node, whether the run succeeded or not."""
+
+    def _record(self, node: Node, seconds: float, status: str) -> NodeRecord:
+        placement = self._placements.pop(node.name, None)
+        if placement is None:  # it ran in this thread and ended just now
+            return NodeRecord(node.name, seconds, status, time.time())
+        return NodeRecord(node.name, seconds, status, *placement)
 
 
 def _one_line(error: BaseException) -> str:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookline.errors import ConfigError
 from hookline.node import Node
 from hookline.runner.base import (
     AbstractRunner,
+    NodeHookCallers,
     RunState,
     ready_nodes,
     timed_run_node,
     unblocked_children,
 )
+
+if TYPE_CHECKING:
+    from hookline.catalog import DataCatalog
 
 
 def default_max_workers() -> int:
@@ -44,7 +50,7 @@ class ThreadRunner(AbstractRunner):
         ready = deque(first_ready)
         # Finished nodes arrive on a queue, so each completion costs O(1) whatever the number
         # of nodes in flight (concurrent.futures.wait would scan all of them every time).
-        finished: queue.SimpleQueue[tuple[Node, Future[tuple[float, Exception | None]]]]
+        finished: queue.SimpleQueue[tuple[Node, Future[_Timed]]]
         finished = queue.SimpleQueue()
         in_flight = 0
         first_error: Exception | None = None
@@ -54,14 +60,15 @@ class ThreadRunner(AbstractRunner):
                 # After a failure, schedule nothing new; let the running nodes finish.
                 while ready and first_error is None:
                     node = ready.popleft()
-                    future = pool.submit(timed_run_node, node, catalog, hooks, session_id)
+                    future = pool.submit(_timed_on_thread, node, catalog, hooks, session_id)
                     future.add_done_callback(partial(_put, finished, node))
                     in_flight += 1
                 if not in_flight:
                     break
                 node, future = finished.get()
                 in_flight -= 1
-                seconds, error = future.result()
+                seconds, error, worker, ended = future.result()
+                reporter.node_ran_on(node, worker, ended)
                 if error is not None:
                     error = catalog.redact_error(error)
                     reporter.node_failed(node, seconds, error)
@@ -77,6 +84,17 @@ class ThreadRunner(AbstractRunner):
         pool.shutdown(wait=True)
         if first_error is not None:
             raise first_error
+
+
+#: A node's wall time, its error, the thread it ran on and when it ended there.
+_Timed = tuple[float, Exception | None, str, float]
+
+
+def _timed_on_thread(
+    node: Node, catalog: DataCatalog, hooks: NodeHookCallers, session_id: str
+) -> _Timed:
+    seconds, error = timed_run_node(node, catalog, hooks, session_id)
+    return seconds, error, threading.current_thread().name, time.time()
 
 
 def _put(finished: queue.SimpleQueue[Any], node: Node, future: Future[Any]) -> None:

@@ -20,6 +20,7 @@ import logging
 import os
 import pickle
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,6 +86,8 @@ class NodeOutcome:
         outputs: Memory outputs of the node, by dataset name (what the datasets hold).
         measurements: Measurements published in the worker while the node ran.
         skipped: The node did not run: the run had stopped after a failure elsewhere.
+        worker: The process (and thread) that ran it, e.g. ``pid 123``.
+        ended: When it ended there, in seconds since the epoch.
     """
 
     index: int
@@ -94,6 +97,8 @@ class NodeOutcome:
     outputs: dict[str, Any] = field(default_factory=dict)
     measurements: list[Measurement] = field(default_factory=list)
     skipped: bool = False
+    worker: str = ""
+    ended: float = 0.0
 
     def raised(self) -> BaseException:
         """The worker's exception, ready to raise in the main process: its ``__cause__`` holds
@@ -319,6 +324,7 @@ class WorkerRun:
                 dataset.hold(data)
         with self._sink.collecting() as measurements:
             seconds, error = timed_run_node(node, catalog, self.hooks, self.session_id)
+        ended = time.time()
         outputs: dict[str, Any] = {}
         for name in node.outputs:
             dataset = catalog.get_dataset(name)
@@ -331,7 +337,12 @@ class WorkerRun:
             if isinstance(dataset, MemoryDataset):
                 # Memory is the main process's business; a worker keeps nothing between nodes.
                 dataset.clear()
-        outcome = NodeOutcome(index, seconds, outputs=outputs, measurements=measurements)
+        outcome = NodeOutcome(
+            index, seconds, outputs=outputs, measurements=measurements, ended=ended
+        )
+        outcome.worker = f"pid {os.getpid()}"
+        if isolated:  # several nodes at once, one per thread
+            outcome.worker += f" {threading.current_thread().name}"
         if error is not None:
             outcome.error, outcome.remote = self.package_error(error)
         return outcome

@@ -19,7 +19,9 @@ name                                       type     what
 ``run.<pipeline>.failures``                counter  +1 per failed run
 ``run.<pipeline>.nodes_completed``         counter  +1 per completed node, from whichever process
 ``measurement.<name>.<subject>``           gauge    a published measurement; subject: its dataset,
-                                                    else its node, else ``run``
+                                                    else its node, else ``run`` (not the core's
+                                                    ``dataset.*`` sizes: the gauges above say
+                                                    them, deep)
 =========================================  =======  =============================================
 
 One thread's metrics go into that thread's pipeline (the ``statsd`` client's batching) and are
@@ -37,7 +39,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookline.plugin import DEFAULT_PIPELINE, ConfigError, hook_impl
+from hookline.plugin import CORE_SOURCE, DEFAULT_PIPELINE, ConfigError, hook_impl
 from hookline_statsd.config import DEFAULT, StatsdConfig, load_config, with_environment
 from hookline_statsd.names import metric_part, metric_path, tag_value
 from hookline_statsd.sizes import measure
@@ -376,6 +378,8 @@ class StatsdHooks:
         it came while a node runs in this thread, else at once."""
         if not self._measurements or (self._off and not self._resumed()):
             return
+        if measurement.source == CORE_SOURCE and measurement.name.startswith("dataset."):
+            return  # the core's shallow sizes, which the dataset gauges already give
         try:
             value = float(measurement.value)
             if not math.isfinite(value):

@@ -1,0 +1,6 @@
+"""The run history: every run of a project kept in a SQLite file, for ``hookline runs``."""
+
+from hookline.history.records import MeasurementRow, NodeRun, RunRecord
+from hookline.history.store import HistoryStore
+
+__all__ = ["HistoryStore", "MeasurementRow", "NodeRun", "RunRecord"]

@@ -1,0 +1,143 @@
+"""The regression guard: each node's duration and each measurement of a run compared with its
+baseline, the median over the last successful runs of the same pipeline structure.
+
+Four kinds of regression (thresholds in :mod:`hookline.history.thresholds`): a node slower,
+a memory peak higher, a dataset with fewer rows, a validation failing where it passed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from hookline.history.records import RunRecord
+from hookline.history.store import Baseline
+from hookline.history.thresholds import Limits, Thresholds
+from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
+
+#: The measurements the guard compares, as SQL ``LIKE`` patterns.
+WATCHED = ("memory.%.peak", "dataset.rows", "validation.failed")
+
+
+@dataclass(frozen=True)
+class Regression:
+    """One figure of a run that is worse than its baseline.
+
+    Attributes:
+        kind: ``duration``, ``memory``, ``rows`` or ``validation``.
+        figure: What was compared: ``seconds`` or a measurement's name.
+        value: The figure in this run.
+        baseline: Its baseline (the median over the baseline runs).
+        node: The node it is about, if any.
+        dataset: The dataset it is about, if any.
+    """
+
+    kind: str
+    figure: str
+    value: float
+    baseline: float
+    node: str | None = None
+    dataset: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """The dataset, else the node it is about."""
+        return self.dataset or self.node or "run"
+
+    def describe(self) -> str:
+        """One line for people: what got worse, by how much."""
+        return (
+            f"{self.kind}: {self.subject} {self.figure} {self.value:.4g} "
+            f"(baseline {self.baseline:.4g})"
+        )
+
+
+@dataclass
+class RegressionReport:
+    """What the guard found in one run.
+
+    Attributes:
+        baseline_runs: How many runs the baseline was made of; 0 when there was none.
+        found: The regressions, nodes first.
+        fail: Whether the settings say a regression fails the run.
+    """
+
+    baseline_runs: int
+    found: list[Regression] = field(default_factory=list)
+    fail: bool = False
+
+
+def find_regressions(
+    record: RunRecord, baseline: Baseline, thresholds: Thresholds
+) -> list[Regression]:
+    """Every regression of ``record`` against ``baseline``."""
+    found = []
+    for node in record.nodes:
+        history = baseline.durations.get(node.name)
+        if node.status != "completed" or not history:
+            continue
+        base = _median(history)
+        if _slower(node.duration, base, thresholds.of(node.name, None)):
+            found.append(Regression("duration", "seconds", node.duration, base, node=node.name))
+    for (name, node_name, dataset), value in _largest(record).items():
+        figures = baseline.figures.get((name, node_name, dataset))
+        if not figures:
+            continue
+        base = _median(figures)
+        kind = _worse(name, value, base, thresholds.of(node_name, dataset))
+        if kind is not None:
+            found.append(Regression(kind, name, value, base, node=node_name, dataset=dataset))
+    return found
+
+
+def publish(regressions: Sequence[Regression]) -> None:
+    """Publish each regression as a ``regression.<kind>`` count, for every measurement sink."""
+    for regression in regressions:
+        publish_measurement(
+            Measurement(
+                f"regression.{regression.kind}",
+                1.0,
+                "count",
+                node=regression.node,
+                dataset=regression.dataset,
+                source=CORE_SOURCE,
+                tags={"figure": regression.figure},
+            )
+        )
+
+
+def _slower(seconds: float, base: float, limits: Limits) -> bool:
+    return seconds > base * limits.duration_factor and seconds - base > limits.duration_seconds
+
+
+def _worse(name: str, value: float, base: float, limits: Limits) -> str | None:
+    if name.startswith("memory."):
+        if value > base * limits.memory_factor and value - base > limits.memory_mib:
+            return "memory"
+    elif name == "dataset.rows":
+        if base > 0 and value <= base * (1 - limits.rows_drop):
+            return "rows"
+    elif name == "validation.failed" and limits.validation and value > 0 and base == 0:
+        return "validation"
+    return None
+
+
+def _largest(record: RunRecord) -> dict[tuple[str, str | None, str | None], float]:
+    """Each watched measurement of ``record`` by subject, at its largest."""
+    largest: dict[tuple[str, str | None, str | None], float] = {}
+    for m in record.measurements:
+        if _watched(m.name):
+            key = (m.name, m.node, m.dataset)
+            largest[key] = max(largest.get(key, m.value), m.value)
+    return largest
+
+
+def _watched(name: str) -> bool:
+    return name in ("dataset.rows", "validation.failed") or (
+        name.startswith("memory.") and name.endswith(".peak")
+    )
+
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values))

@@ -1,0 +1,242 @@
+"""Case "history": what the run history and the regression guard cost (issue 19).
+
+- Recording, per node, at 10,000 nodes: the whole run of a linear pipeline of identity nodes
+  with the history on and off, side by side (alternating), and the history's own work at the
+  end of the run (building the record and writing it in one transaction) timed alone.
+- ``hookline runs`` and ``hookline runs compare`` as real processes on a history of 10,000
+  runs.
+- The guard (baseline query and comparison) after a run of a 100-node and of the 10,000-node
+  pipeline, with 5 baseline runs.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from importlib import metadata
+from pathlib import Path
+
+from config import BenchConfig
+from outcome import CaseOutcome
+from report import Table, number
+from targets import TargetResult
+
+from hookline.runner.progress import ProgressReporter
+
+NAME = "history"
+
+NODES = 10_000
+HISTORY_RUNS = 10_000
+RECORD_LIMIT_US = 2.0
+COMMAND_LIMIT_MS = 200.0
+GUARD_LIMIT_MS = 50.0
+
+
+def write_project(root: Path, nodes: int) -> Path:
+    """A project whose default pipeline is a chain of ``nodes`` identity nodes, fed by the
+    parameter ``start``."""
+    package = f"history_bench_{nodes}"
+    source = root / "src" / package
+    source.mkdir(parents=True)
+    (root / "conf" / "base").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[tool.hookline]\npackage_name = "{package}"\n')
+    (source / "__init__.py").write_text("")
+    (source / "pipeline_registry.py").write_text(
+        textwrap.dedent(
+            f"""
+            from hookline import node, pipeline
+
+            def identity(x):
+                return x
+
+            def register_pipelines():
+                nodes = [node(identity, "params:start", "d1", name="n0")]
+                nodes += [node(identity, f"d{{i}}", f"d{{i + 1}}", name=f"n{{i}}")
+                          for i in range(1, {nodes})]
+                return {{"__default__": pipeline(nodes)}}
+            """
+        )
+    )
+    (root / "conf" / "base" / "parameters.yml").write_text("start: 1\n")
+    return root
+
+
+def _run_once(project: Path, history: bool) -> float:
+    from hookline.session import HooklineSession
+
+    os.environ["HOOKLINE_HISTORY"] = str(project / "runs.db") if history else "off"
+    session = HooklineSession.create(project, extra_params={})
+    session.load_context()  # settings and config read before the clock starts
+    started = time.perf_counter()
+    session.run(reporter=ProgressReporter())
+    return time.perf_counter() - started
+
+
+def run(config: BenchConfig) -> CaseOutcome:
+    """Measure the three figures; their tables and issue 19's targets."""
+    outcome = CaseOutcome()
+    # The core's figures: no installed plugin takes part.
+    plugins = {ep.dist.name for ep in metadata.entry_points(group="hookline.hooks") if ep.dist}
+    os.environ["HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS"] = ",".join(sorted(plugins))
+    repeats = config.repeats_for(5)
+    with tempfile.TemporaryDirectory(prefix="hookline-bench-history-") as tmp:
+        big = write_project(Path(tmp) / "big", NODES)
+        sys.path.insert(0, str(big / "src"))
+        record_us, whole_on, whole_off = _recording(big, repeats, outcome)
+        guard_small, guard_big = _guard(Path(tmp), big, repeats, outcome)
+        runs_ms, compare_ms, help_ms = _commands(Path(tmp) / "many", repeats, outcome)
+    os.environ.pop("HOOKLINE_HISTORY", None)
+    table = Table(
+        "Issue 19: run history and regression guard",
+        ["figure", "measured", "target"],
+        [
+            [f"whole run, history off, per node ({NODES:,} nodes)", f"{number(whole_off, 2)} µs", ""],
+            [f"whole run, history on, per node ({NODES:,} nodes)", f"{number(whole_on, 2)} µs", ""],
+            [f"recording (record + one write) per node ({NODES:,} nodes)", f"{number(record_us, 2)} µs",
+             f"< {RECORD_LIMIT_US} µs"],
+            [f"`hookline runs` ({HISTORY_RUNS:,} runs)", f"{number(runs_ms)} ms", f"< {COMMAND_LIMIT_MS:g} ms"],
+            [f"`hookline runs compare` ({HISTORY_RUNS:,} runs)", f"{number(compare_ms)} ms",
+             f"< {COMMAND_LIMIT_MS:g} ms"],
+            ["`hookline runs --help` (start-up alone, for scale)", f"{number(help_ms)} ms", ""],
+            ["guard, 100-node pipeline, 5 baseline runs", f"{number(guard_small)} ms", f"< {GUARD_LIMIT_MS:g} ms"],
+            [f"guard, {NODES:,}-node pipeline, 5 baseline runs", f"{number(guard_big)} ms", ""],
+        ],
+        notes=[
+            "Medians. The whole-run figures include the runner and the session; the recording "
+            "figure is the history's own work at the end of the run, timed alone. The commands "
+            "are real processes (Python start-up included)."
+        ],
+    )  # fmt: skip
+    outcome.tables.append(table)
+    outcome.targets.extend(
+        [
+            TargetResult("recording per node, amortised (10,000 nodes)", f"< {RECORD_LIMIT_US} µs",
+                         f"{number(record_us, 2)} µs", record_us < RECORD_LIMIT_US, issue=19),
+            TargetResult("`hookline runs`, 10,000 runs", f"< {COMMAND_LIMIT_MS:g} ms",
+                         f"{number(runs_ms)} ms", runs_ms < COMMAND_LIMIT_MS, issue=19),
+            TargetResult("`hookline runs compare`, 10,000 runs", f"< {COMMAND_LIMIT_MS:g} ms",
+                         f"{number(compare_ms)} ms", compare_ms < COMMAND_LIMIT_MS, issue=19),
+            TargetResult("guard's added time (100 nodes)", f"< {GUARD_LIMIT_MS:g} ms",
+                         f"{number(guard_small)} ms", guard_small < GUARD_LIMIT_MS, issue=19),
+        ]
+    )  # fmt: skip
+    return outcome
+
+
+def _recording(project: Path, repeats: int, outcome: CaseOutcome) -> tuple[float, float, float]:
+    """(history's own µs per node, whole run µs per node with it, without it)."""
+    from hookline.history.recorder import RunRecorder
+    from hookline.session import HooklineSession
+
+    on: list[float] = []
+    off: list[float] = []
+    for _ in range(repeats):  # alternating, so that load affects both alike
+        off.append(_run_once(project, history=False) / NODES * 1e6)
+        on.append(_run_once(project, history=True) / NODES * 1e6)
+    outcome.checked += 1
+    os.environ["HOOKLINE_HISTORY"] = str(project / "runs.db")
+    session = HooklineSession.create(project)
+    context = session.load_context()
+    from hookline.project import load_pipelines
+
+    pipeline = load_pipelines(session.metadata)["__default__"]
+    reporter = ProgressReporter()
+    session.run(reporter=reporter)
+    run_params = {"run_id": "bench", "pipeline_name": "__default__", "runner": "SequentialRunner"}
+    own: list[float] = []
+    for _ in range(repeats):
+        recorder = RunRecorder.start(
+            session.metadata, pipeline, run_params, context.params, context.config_loader
+        )
+        started = time.perf_counter()
+        if recorder.finish(reporter.records, reporter.measurements, None) is None:
+            outcome.failures.append("history: the run could not be recorded")
+        own.append((time.perf_counter() - started) / NODES * 1e6)
+    return statistics.median(own), statistics.median(on), statistics.median(off)
+
+
+def _guard(tmp: Path, big: Path, repeats: int, outcome: CaseOutcome) -> tuple[float, float]:
+    """Milliseconds of the guard's check after a run, for 100 and 10,000 nodes."""
+    small = write_project(tmp / "small", 100)
+    sys.path.insert(0, str(small / "src"))
+    figures = []
+    for project in (small, big):
+        for _ in range(5):  # the baseline
+            _run_once(project, history=True)
+        figures.append(_time_check(project, repeats, outcome))
+    return figures[0], figures[1]
+
+
+def _time_check(project: Path, repeats: int, outcome: CaseOutcome) -> float:
+    from hookline.history.recorder import RunRecorder
+    from hookline.project import load_pipelines
+    from hookline.session import HooklineSession
+
+    session = HooklineSession.create(project)
+    context = session.load_context()
+    pipeline = load_pipelines(session.metadata)["__default__"]
+    reporter = ProgressReporter()
+    session.run(reporter=reporter)
+    run_params = {"run_id": "bench", "pipeline_name": "__default__", "runner": "SequentialRunner"}
+    times = []
+    for _ in range(repeats):
+        recorder = RunRecorder.start(
+            session.metadata, pipeline, run_params, context.params, context.config_loader
+        )
+        started = time.perf_counter()
+        report = recorder.check(reporter.records, reporter.measurements)
+        times.append((time.perf_counter() - started) * 1000)
+        outcome.checked += 1
+        if report is None or report.baseline_runs != 5:
+            outcome.failures.append(f"history: the guard found no 5-run baseline in {project}")
+    return statistics.median(times)
+
+
+def _commands(project: Path, repeats: int, outcome: CaseOutcome) -> tuple[float, float, float]:
+    """Milliseconds of ``hookline runs`` and ``hookline runs compare`` on 10,000 runs, and of
+    ``hookline runs --help`` (the process's start-up, for scale)."""
+    import sqlite3
+
+    from hookline.history.store import SCHEMA
+
+    write_project(project, 10)
+    path = project / ".hookline" / "runs.db"
+    path.parent.mkdir()
+    # One transaction for the lot: the figure is about reading 10,000 runs, not writing them.
+    with sqlite3.connect(path) as connection:
+        connection.executescript(SCHEMA)
+        connection.executemany(
+            "INSERT INTO runs VALUES (?, ?, '__default__', 'h', 'p', NULL, 'SequentialRunner', "
+            "NULL, ?, 1.0, 'completed', NULL)",
+            [(i + 1, f"run-{i}", float(i)) for i in range(HISTORY_RUNS)],
+        )
+        connection.executemany(
+            "INSERT INTO nodes VALUES (?, ?, 'completed', ?, 'main', ?, ?)",
+            [(i + 1, f"n{j}", 0.01 * j, i, i + 1) for i in range(HISTORY_RUNS) for j in range(10)],
+        )
+        connection.executemany(
+            "INSERT INTO measurements VALUES (?, 'dataset.rows', ?, 'rows', ?, ?, 'hookline')",
+            [(i + 1, j, f"n{j}", f"d{j}") for i in range(HISTORY_RUNS) for j in range(10)],
+        )
+    connection.close()
+    hookline = [sys.executable, "-m", "hookline", "runs", "--project", str(project)]
+    env = {**os.environ}
+    env.pop("HOOKLINE_HISTORY", None)
+    results = []
+    for args in ([], ["compare", "run-10", f"run-{HISTORY_RUNS - 1}"], ["--help"]):
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            done = subprocess.run([*hookline[:4], *args, *hookline[4:]], capture_output=True,
+                                  text=True, env=env, check=False)  # fmt: skip
+            times.append((time.perf_counter() - started) * 1000)
+            outcome.checked += 1
+            if done.returncode != 0 or "run" not in done.stdout:
+                outcome.failures.append(f"history: hookline runs {args}: {done.stderr[-300:]}")
+        results.append(statistics.median(times))
+    return results[0], results[1], results[2]
