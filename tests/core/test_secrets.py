@@ -23,9 +23,7 @@ from hookline.errors import ConfigError, HookFailed, RedactedError
 from hookline.hooks.manager import create_hook_manager
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
-
-from .conftest import ProjectFactory
-from .test_lifecycle import RUNNERS
+from tests.support import RUNNERS, ProjectFactory
 
 SECRET = "hunter2-Zq9-planted-secret"
 CONNECTION = f"postgresql://reader:{SECRET}@db.internal:5432/sales"

@@ -17,7 +17,7 @@ import pytest
 from hookline.hooks.manager import create_hook_manager
 from hookline.session import HooklineSession, RunFailed
 from hookline_memory import SOURCE, MemoryConfig, MemoryHooks
-from tests.core.conftest import ProjectFactory
+from tests.support import ProjectFactory
 
 NODES = """
 import numpy as np
