@@ -240,8 +240,7 @@ class PluginContract:
     Subclass it as ``Test<Plugin>Contract`` in the plugin's tests, set the class attributes
     and define :meth:`configured_hooks` and :meth:`dead_backend_hooks`. The pipeline-level
     checks fire the hooks as a session does (``before_pipeline_run``, the runner,
-    ``after_pipeline_run`` or ``on_pipeline_error``) on a hook manager holding only the
-    instance under test.
+    ``after_pipeline_run``) on a hook manager holding only the instance under test.
     """
 
     #: The entry point's name in the ``hookline.hooks`` group.
@@ -289,6 +288,8 @@ class PluginContract:
     # -- the checks ----------------------------------------------------------------------------
 
     def test_the_entry_point_loads_a_valid_hook_object(self) -> None:
+        """One entry point of that name, declared by the distribution, whose object
+        registers (every implementation matches its specification) and pickles."""
         found = [
             entry_point
             for entry_point in metadata.entry_points(group=HOOKS_ENTRY_POINT_GROUP)
@@ -305,10 +306,11 @@ class PluginContract:
         # Registering checks every implementation against its specification.
         manager = _manager_with(hooks)
         assert manager.get_hookcallers(hooks), f"{self.distribution} implements no hook"
+        # Runners with worker processes send the installed instance to them.
+        assert type(pickle.loads(pickle.dumps(hooks))) is type(hooks)
 
     def test_the_instance_pickles_with_its_settings(self, tmp_path: Path) -> None:
-        (entry_point,) = metadata.entry_points(group=HOOKS_ENTRY_POINT_GROUP, name=self.entry_point)
-        pickle.dumps(entry_point.load())
+        """A pickled copy of a configured instance has the same settings and registers."""
         hooks = self.configured_hooks(tmp_path)
         copy = pickle.loads(pickle.dumps(hooks))
         try:
@@ -320,6 +322,8 @@ class PluginContract:
             self.close(hooks)
 
     def test_the_worker_state_survives_a_round_trip(self, tmp_path: Path) -> None:
+        """What ``export_worker_state`` returns during a run, pickled and given to a fresh
+        instance's ``restore_worker_state``, gives that instance the same settings."""
         main = self.configured_hooks(tmp_path)
         # A worker process loads the plugin afresh from its entry point, with the defaults.
         worker = type(main)()
@@ -348,6 +352,8 @@ class PluginContract:
             self.close(main)
 
     def test_a_configuration_mistake_names_the_file_and_the_key(self, tmp_path: Path) -> None:
+        """A project whose configuration file holds :attr:`broken_config` stops with a
+        ``ConfigError`` naming the file and :attr:`broken_key`."""
         from hookline.errors import ConfigError
         from hookline.session import HooklineSession
 
@@ -373,6 +379,8 @@ class PluginContract:
         assert f"'{self.broken_key}'" in message
 
     def test_a_dead_backend_never_fails_a_run(self, tmp_path: Path) -> None:
+        """With the backend gone, the run ends and its outputs are the ones a run
+        without the plugin gives."""
         from hookline.runner import SequentialRunner
 
         pipeline, catalog = self.pipeline_and_catalog(tmp_path)
