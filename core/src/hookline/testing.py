@@ -48,7 +48,8 @@ __all__ = ["PluginContract", "RecordingHooks", "write_project"]
 
 class RecordingHooks:
     """Implements every hook of a run's lifecycle and records (hook, subject) in the order
-    they fire (the worker-state hooks are left out: a run without them is the common case).
+    they fire (not the worker-state hooks: a hook class implements those only to send state
+    to its copies in worker processes).
 
     With ``log_path``, each call is appended to that file as one JSON line instead of kept in
     memory, so the copies that ParallelRunner and DaskRunner make of this object in their
