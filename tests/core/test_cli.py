@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PRODUCT_PLUGINS, ProjectFactory
+from tests.support import ProjectFactory
+
+from .conftest import PRODUCT_PLUGINS
 
 NODES = """
 import os

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PRODUCT_PLUGINS, ProjectFactory
+from tests.support import ProjectFactory
+
+from .conftest import PRODUCT_PLUGINS
 from .test_cli import hookline
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 from hookline import (
     DataCatalog,
     Measurement,
-    SequentialRunner,
     ThreadRunner,
     hook_impl,
     node,
@@ -30,24 +28,10 @@ from hookline import (
 from hookline.datasets import MemoryDataset
 from hookline.errors import DatasetError, HookFailed, NodeInputError
 from hookline.hooks.manager import create_hook_manager
-from hookline.runner import AbstractRunner, DaskRunner, ParallelRunner
+from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
-
-from .conftest import ProjectFactory, RecordingHooks
-
-RUNNERS: dict[str, Callable[[pytest.FixtureRequest], AbstractRunner]] = {
-    "sequential": lambda request: SequentialRunner(),
-    "thread": lambda request: ThreadRunner(max_workers=2),
-    "parallel": lambda request: ParallelRunner(max_workers=2, mp_context="spawn"),
-    # One LocalCluster of 2 worker processes for the whole module (see conftest.dask_cluster).
-    "dask": lambda request: DaskRunner(address=request.getfixturevalue("dask_cluster")),
-}
-
-
-@pytest.fixture(params=sorted(RUNNERS))
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Each runner in turn."""
-    return RUNNERS[request.param](request)
+from hookline.testing import RecordingHooks
+from tests.support import ProjectFactory
 
 
 def double(x: int) -> int:

@@ -36,9 +36,7 @@ from hookline.secrets import (
     strip_userinfo,
 )
 from hookline.session import HooklineSession, RunFailed
-
-from .conftest import ProjectFactory
-from .test_lifecycle import RUNNERS
+from tests.support import RUNNERS, ProjectFactory
 
 SECRET = "hunter2-Zq9-planted-secret"
 CONNECTION = f"postgresql://reader:{SECRET}@db.internal:5432/sales"

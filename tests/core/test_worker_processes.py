@@ -32,8 +32,9 @@ from hookline.runner import AbstractRunner, DaskRunner, ParallelRunner
 from hookline.runner.progress import ProgressReporter
 from hookline.runner.registry import create_runner
 from hookline.session import HooklineSession, RunFailed
+from hookline.testing import RecordingHooks
+from tests.support import ProjectFactory
 
-from .conftest import ProjectFactory, RecordingHooks
 from .test_cli import hookline
 
 WORKER_RUNNERS: dict[str, Callable[[pytest.FixtureRequest], AbstractRunner]] = {

@@ -22,9 +22,6 @@ from typing import Any
 
 import pytest
 
-# The core's project factory: a package of a fresh name under tmp_path for every project.
-from tests.core.conftest import ProjectFactory, make_project  # noqa: F401
-
 #: The four product plugins, by distribution name.
 PRODUCT_PLUGINS = (
     "hookline-mlflow",

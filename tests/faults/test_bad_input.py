@@ -21,7 +21,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Invocation, PluginSwitch, ProjectFactory, invoke_hookline, mlflow_runs
+from tests.support import ProjectFactory
+
+from .conftest import Invocation, PluginSwitch, invoke_hookline, mlflow_runs
 
 #: Modest example counts for the CI budget, always the same examples.
 FUZZ = settings(

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from hookline.hooks.manager import spec_names
+from tests.support import ProjectFactory
 
 from .conftest import (
     RECORDING_SETTINGS,
     PluginSwitch,
-    ProjectFactory,
     invoke_hookline,
     mlflow_runs,
     read_hook_log,

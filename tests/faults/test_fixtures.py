@@ -11,7 +11,9 @@ import warnings
 
 import pytest
 
-from .conftest import ProjectFactory, invoke_hookline
+from tests.support import ProjectFactory
+
+from .conftest import invoke_hookline
 from .test_failing_hooks import FAULTY_PACKAGE, forget_faulty_plugin
 
 NODES = """

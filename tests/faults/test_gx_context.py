@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PluginSwitch, ProjectFactory, invoke_hookline
+from tests.support import ProjectFactory
+
+from .conftest import PluginSwitch, invoke_hookline
 
 pytestmark = pytest.mark.integration
 

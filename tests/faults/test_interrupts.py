@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from hookline.datasets import PickleDataset
+from tests.support import ProjectFactory
 
 from .conftest import (
     RECORDING_SETTINGS,
     PluginSwitch,
-    ProjectFactory,
     mlflow_runs,
     project_store,
     read_hook_log,

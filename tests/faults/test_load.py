@@ -15,14 +15,9 @@ from typing import Any
 import psutil
 import pytest
 
-from .conftest import (
-    PRODUCT_PLUGINS,
-    PluginSwitch,
-    ProjectFactory,
-    hookline_command,
-    mlflow_runs,
-    project_store,
-)
+from tests.support import ProjectFactory
+
+from .conftest import PRODUCT_PLUGINS, PluginSwitch, hookline_command, mlflow_runs, project_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

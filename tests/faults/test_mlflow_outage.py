@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 
-from tests.core.conftest import ProjectFactory
 from tests.faults.conftest import PluginSwitch, hookline_command, run_hookline
 from tests.integration.servers.mlflow_server import (
     MlflowServer,
@@ -39,6 +38,7 @@ from tests.integration.servers.mlflow_server import (
     running_mlflow_server,
     stop,
 )
+from tests.support import ProjectFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

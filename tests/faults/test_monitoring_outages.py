@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import PluginSwitch, ProjectFactory, invoke_hookline
+from tests.support import ProjectFactory
+
+from .conftest import PluginSwitch, invoke_hookline
 
 pytestmark = pytest.mark.integration
 

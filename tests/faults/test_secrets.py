@@ -14,15 +14,9 @@ import pytest
 
 from tests.integration.servers import statsd_graphite
 from tests.integration.servers.statsd_graphite import statsd_console  # noqa: F401
+from tests.support import ProjectFactory
 
-from .conftest import (
-    PRODUCT_PLUGINS,
-    PluginSwitch,
-    ProjectFactory,
-    mlflow_runs,
-    project_store,
-    run_hookline,
-)
+from .conftest import PRODUCT_PLUGINS, PluginSwitch, mlflow_runs, project_store, run_hookline
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,7 @@
 Great Expectations file context next to it, its suites and checkpoints made through the Great
 Expectations API (1.x here; 0.15.x in ``legacy.py``).
 
-The project (from the core's ``make_project``) has two nodes::
+The project (from the shared ``make_project``) has two nodes::
 
     companies (CSV) + params:factor --preprocess--> preprocessed_companies (CSV)
     preprocessed_companies --summarize--> summary (a dict, in memory)
@@ -16,6 +16,7 @@ only this plugin's hooks fire.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -24,10 +25,11 @@ from typing import Any
 
 import pytest
 
+from hookline.errors import ConfigError
 from hookline.measurements import Measurement
-
-# Shared with the core's tests: a project written to disk, and a real Dask cluster.
-from tests.core.conftest import dask_cluster, make_project  # noqa: F401
+from hookline.runner import AbstractRunner, SequentialRunner
+from hookline.session import HooklineSession, RunFailed, RunResult
+from tests.support import RUNNERS
 
 
 def _installed_major() -> int | None:
@@ -42,7 +44,12 @@ GX_MAJOR = _installed_major()
 
 # GX Core 1.x and great_expectations 0.15.x cannot share an environment: each environment
 # collects the tests of its own release (the 0.15.x ones run in nox -s legacy_great_expectations).
-GX1_TESTS = ["test_gx1.py", "test_gx1_checkpoints.py", "test_gx1_context_files.py"]
+GX1_TESTS = [
+    "test_contract.py",
+    "test_gx1.py",
+    "test_gx1_checkpoints.py",
+    "test_gx1_context_files.py",
+]
 LEGACY_TESTS = ["test_legacy.py", "test_seed_legacy.py"]
 if GX_MAJOR is None:
     collect_ignore = GX1_TESTS + LEGACY_TESTS
@@ -119,7 +126,7 @@ ProjectFactory = Callable[..., Path]
 
 
 @pytest.fixture
-def ge_project(make_project: Any, tmp_path: Path) -> ProjectFactory:  # noqa: F811
+def ge_project(make_project: ProjectFactory, tmp_path: Path) -> ProjectFactory:
     """Write a project with a Great Expectations context (made by ``build_context``).
 
     Call it with the text of ``great_expectations.yml``, and optionally ``rows`` for
@@ -151,6 +158,42 @@ def ge_project(make_project: Any, tmp_path: Path) -> ProjectFactory:  # noqa: F8
         return project
 
     return factory
+
+
+#: The runners this environment has: the legacy one (great_expectations 0.15.x) has only the
+#: core and this plugin, without Dask.
+AVAILABLE_RUNNERS = sorted(
+    name for name in RUNNERS if name != "dask" or importlib.util.find_spec("distributed")
+)
+
+
+@pytest.fixture(params=AVAILABLE_RUNNERS)
+def runner(request: pytest.FixtureRequest) -> AbstractRunner:
+    """Each runner of hookline that this environment has, in turn."""
+    return RUNNERS[request.param](request)
+
+
+def run(project: Path, runner: AbstractRunner | None = None) -> RunResult | RunFailed:
+    """Run the project's default pipeline; return the result, or the failure."""
+    session = HooklineSession.create(project)
+    try:
+        return session.run(runner=runner or SequentialRunner())
+    except RunFailed as failure:
+        return failure
+
+
+def start_up_error(project: Path) -> ConfigError:
+    """Run the project; return the configuration error it stops with before any node ran
+    (the session raises it as it is, exit code 2, not as a failed run to resume)."""
+    with pytest.raises(ConfigError) as caught:
+        HooklineSession.create(project).run(runner=SequentialRunner())
+    return caught.value
+
+
+def failed(outcome: RunResult | RunFailed) -> RunFailed:
+    """``outcome``, which must be a failed run."""
+    assert isinstance(outcome, RunFailed), "the run should have failed"
+    return outcome
 
 
 def ran(project: Path) -> set[str]:

@@ -177,16 +177,6 @@ def test_a_mistake_is_reported_when_the_context_is_created(tmp_path: Path) -> No
         GreatExpectationsHooks().after_context_created(Context())  # type: ignore[arg-type]
 
 
-def test_hooks_pickle_with_their_settings_only() -> None:
-    config = parse_config({"datasets": {"companies": {"suite": "s"}}}, WHERE, environ={})
-    hooks = GreatExpectationsHooks(config, Path("/project"))
-
-    copy = pickle.loads(pickle.dumps(hooks))
-
-    assert copy.config == config
-    assert copy.config.inputs == {"companies": config.datasets[0]}
-
-
 @pytest.mark.parametrize(
     ("text", "quoted"),
     [

@@ -19,42 +19,22 @@ import great_expectations as gx
 import pytest
 
 import hookline_great_expectations
-from hookline.errors import ConfigError
-from hookline.runner import AbstractRunner, SequentialRunner
+from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed, RunResult
 from hookline_great_expectations import NotADataFrameError, ValidationFailed, ValidationOutcome
-from tests.core.test_lifecycle import RUNNERS
 
-from .conftest import BAD_ROWS, ProjectFactory, figures, ge_config, ran, stored_results
+from .conftest import (
+    BAD_ROWS,
+    ProjectFactory,
+    failed,
+    figures,
+    ge_config,
+    ran,
+    run,
+    start_up_error,
+    stored_results,
+)
 from .gx1_context import build_gx1_context
-
-
-@pytest.fixture(params=sorted(RUNNERS))
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Each runner of the core's lifecycle tests in turn."""
-    return RUNNERS[request.param](request)
-
-
-def run(project: Path, runner: AbstractRunner | None = None) -> RunResult | RunFailed:
-    """Run the project's default pipeline; return the result, or the failure."""
-    session = HooklineSession.create(project)
-    try:
-        return session.run(runner=runner or SequentialRunner())
-    except RunFailed as failure:
-        return failure
-
-
-def start_up_error(project: Path) -> ConfigError:
-    """Run the project; return the configuration error it stops with before any node ran
-    (the session raises it as it is, exit code 2, not as a failed run to resume)."""
-    with pytest.raises(ConfigError) as caught:
-        HooklineSession.create(project).run(runner=SequentialRunner())
-    return caught.value
-
-
-def failed(outcome: RunResult | RunFailed) -> RunFailed:
-    assert isinstance(outcome, RunFailed), "the run should have failed"
-    return outcome
 
 
 def succeeded(outcome: RunResult | RunFailed) -> RunResult:

@@ -10,54 +10,27 @@ GX Core 1.x is installed (see conftest.py).
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 import hookline_great_expectations
-from hookline.errors import ConfigError
-from hookline.runner import AbstractRunner, SequentialRunner
-from hookline.session import HooklineSession, RunFailed, RunResult
+from hookline.runner import AbstractRunner
+from hookline.session import RunResult
 from hookline_great_expectations import ValidationFailed
-from tests.core.test_lifecycle import RUNNERS
 
-from .conftest import BAD_ROWS, ProjectFactory, figures, ge_config, ran, stored_results
+from .conftest import (
+    BAD_ROWS,
+    ProjectFactory,
+    failed,
+    figures,
+    ge_config,
+    ran,
+    run,
+    start_up_error,
+    stored_results,
+)
 from .legacy_context import build_legacy_context
 
 pytestmark = pytest.mark.legacy_gx
-
-# The legacy environment has only the core and this plugin: no Dask.
-LEGACY_RUNNERS = sorted(
-    name for name in RUNNERS if name != "dask" or importlib.util.find_spec("distributed")
-)
-
-
-@pytest.fixture(params=LEGACY_RUNNERS)
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Each runner of the core's lifecycle tests that this environment has, in turn."""
-    return RUNNERS[request.param](request)
-
-
-def run(project: Path, runner: AbstractRunner | None = None) -> RunResult | RunFailed:
-    session = HooklineSession.create(project)
-    try:
-        return session.run(runner=runner or SequentialRunner())
-    except RunFailed as failure:
-        return failure
-
-
-def start_up_error(project: Path) -> ConfigError:
-    """Run the project; return the configuration error it stops with before any node ran
-    (the session raises it as it is, exit code 2, not as a failed run to resume)."""
-    with pytest.raises(ConfigError) as caught:
-        HooklineSession.create(project).run(runner=SequentialRunner())
-    return caught.value
-
-
-def failed(outcome: RunResult | RunFailed) -> RunFailed:
-    assert isinstance(outcome, RunFailed), "the run should have failed"
-    return outcome
 
 
 def test_both_seed_apis_through_one_configuration(

@@ -17,16 +17,9 @@ import pytest
 from hookline import Measurement, hook_impl
 from hookline.datasets import AbstractDataset
 from hookline.hooks.manager import HookManager, create_hook_manager
-from hookline.runner import AbstractRunner, SequentialRunner, ThreadRunner
+from hookline.runner import AbstractRunner
 from hookline_memory import MemoryConfig, MemoryHooks
-
-# Shared with the core's tests: a project written to disk, and a real Dask cluster.
-from tests.core.conftest import make_project  # noqa: F401
-
-try:
-    from tests.core.conftest import dask_cluster
-except ImportError:  # a checkout from before the runners with worker processes
-    dask_cluster = None
+from tests.support import RUNNERS
 
 MIB = 1024 * 1024
 
@@ -36,28 +29,17 @@ def allocate(mib: float) -> np.ndarray[Any, Any]:
     return np.ones(int(mib * MIB) // 8)
 
 
-RunnerFactory = Callable[[pytest.FixtureRequest], AbstractRunner]
-
 #: The runners that keep everything in this process.
-IN_PROCESS_RUNNERS: dict[str, RunnerFactory] = {
-    "sequential": lambda request: SequentialRunner(),
-    "thread": lambda request: ThreadRunner(max_workers=2),
-}
+IN_PROCESS_RUNNERS = {name: RUNNERS[name] for name in ("sequential", "thread")}
 
-#: The runners with worker processes, when this hookline has them. Their tests live in
+#: The runners with worker processes (Dask where it is installed). Their tests live in
 #: test_workers.py: the Dask scheduler runs in this process, in threads whose allocations
 #: would show in the figures of the in-process runners' tests.
-WORKER_RUNNERS: dict[str, RunnerFactory] = {}
-try:
-    from hookline.runner import DaskRunner, ParallelRunner
-except ImportError:  # a hookline from before the runners with worker processes
-    pass
-else:
-    WORKER_RUNNERS["parallel"] = lambda request: ParallelRunner(max_workers=2, mp_context="spawn")
-    if dask_cluster is not None and importlib.util.find_spec("distributed") is not None:
-        WORKER_RUNNERS["dask"] = lambda request: DaskRunner(
-            address=request.getfixturevalue("dask_cluster")
-        )
+WORKER_RUNNERS = {
+    name: RUNNERS[name]
+    for name in ("parallel", "dask")
+    if name != "dask" or importlib.util.find_spec("distributed") is not None
+}
 
 
 @pytest.fixture(params=sorted(IN_PROCESS_RUNNERS))

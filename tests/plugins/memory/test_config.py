@@ -14,7 +14,7 @@ from hookline.errors import ConfigError
 from hookline.session import HooklineSession
 from hookline_memory import MemoryConfig, MemoryHooks
 from hookline_memory.config import ALLOWED_KEYS, DEFAULT, parse_config
-from tests.core.conftest import ProjectFactory
+from tests.support import ProjectFactory
 
 ALLOWED = (
     "Allowed keys: backend, interval, threshold_mib, include_children, measure, top, reset_os_peak."

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from hookline.hooks.manager import create_hook_manager
 from hookline.session import HooklineSession, RunFailed
-from hookline_memory import SOURCE, MemoryConfig, MemoryHooks
-from tests.core.conftest import ProjectFactory
+from hookline_memory import SOURCE, MemoryHooks
+from tests.support import ProjectFactory
 
 NODES = """
 import numpy as np
@@ -59,15 +57,6 @@ def hookline(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project(make_project: ProjectFactory) -> Path:
     return make_project(NODES, REGISTRY, conf={"base/parameters.yml": "x: 1\n"})
-
-
-def test_the_entry_point_names_the_hook_instance() -> None:
-    (entry_point,) = metadata.entry_points(group="hookline.hooks", name="memory")
-
-    assert entry_point.value == "hookline_memory:hooks"
-    assert entry_point.dist is not None
-    assert entry_point.dist.name == "hookline-memory"
-    assert isinstance(entry_point.load(), MemoryHooks)
 
 
 def test_installed_it_is_registered_with_no_code_change(project: Path) -> None:
@@ -139,19 +128,6 @@ def test_the_command_line_summary_shows_the_figures(project: Path) -> None:
     row = re.search(r"^memory\.node\.peak +MiB +2 +(\S+) +spike *$", done.stdout, re.MULTILINE)
     assert row is not None, done.stdout
     assert float(row.group(1)) >= 180
-
-
-def test_the_settings_travel_with_a_pickled_copy_and_through_the_worker_state() -> None:
-    hooks = MemoryHooks()
-    hooks.configure(MemoryConfig(top=9, measure_saves=False))
-
-    copy = pickle.loads(pickle.dumps(hooks))
-    fresh = MemoryHooks()
-    fresh.restore_worker_state(pickle.loads(pickle.dumps(hooks.export_worker_state())))
-
-    assert copy.config == fresh.config == hooks.config
-    for made in (hooks, copy, fresh):
-        made.close()
 
 
 def test_importing_the_plugin_imports_nothing_heavy() -> None:

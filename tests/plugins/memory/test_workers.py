@@ -20,7 +20,7 @@ from hookline.datasets import MemoryDataset
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
 from hookline_memory import SOURCE, MemoryHooks
-from tests.core.conftest import ProjectFactory
+from tests.support import ProjectFactory
 
 from .conftest import WORKER_RUNNERS, KeptArrayDataset, SerialisingDataset, figures, manager_with
 from .test_failures import PIPE, BrokenSamplerBackend, DeadProcessBackend

@@ -21,11 +21,9 @@ import pytest
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunResult
 
-# Shared with the core's tests: a real Dask cluster.
-from tests.core.conftest import ProjectFactory, dask_cluster  # noqa: F401
-
 # The real server, started once per test session.
 from tests.integration.servers.mlflow_server import MlflowServer, mlflow_server  # noqa: F401
+from tests.support import ProjectFactory
 
 NODES = '''
 import time
@@ -154,42 +152,6 @@ total:
   filepath: data/total.json
   metadata: {mlflow: {log_as: artifact}}
 """
-
-
-@pytest.fixture
-def make_project(tmp_path: Path) -> ProjectFactory:
-    """The core's project factory (tests/core/conftest.py), with a package name of its own
-    for every project: a run imports the project's package, and a name used by an earlier
-    test of the session would find that test's modules (in this process, and in the Dask
-    workers that live as long as the module's cluster)."""
-
-    def factory(
-        nodes: str, registry: str, settings: str = "", conf: dict[str, str] | None = None
-    ) -> Path:
-        package = f"mlflow_project_{uuid.uuid4().hex[:12]}"
-        root = tmp_path / package
-        source = root / "src" / package
-        source.mkdir(parents=True)
-        (root / "pyproject.toml").write_text(
-            f'[tool.hookline]\npackage_name = "{package}"\nproject_name = "Test project"\n'
-        )
-        (source / "__init__.py").write_text("")
-        (source / "nodes.py").write_text(textwrap.dedent(nodes))
-        (source / "settings.py").write_text(textwrap.dedent(settings))
-        (source / "pipeline_registry.py").write_text(
-            "from hookline import Pipeline, node, pipeline\n"
-            f"from {package}.nodes import *  # noqa: F403\n\n"
-            "def register_pipelines():\n" + textwrap.indent(textwrap.dedent(registry), "    ")
-        )
-        for folder in ("base", "local"):
-            (root / "conf" / folder).mkdir(parents=True)
-        for relative, text in (conf or {}).items():
-            path = root / "conf" / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text))
-        return root
-
-    return factory
 
 
 @pytest.fixture(autouse=True)

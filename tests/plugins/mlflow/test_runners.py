@@ -7,7 +7,7 @@ import pytest
 
 from hookline.runner import AbstractRunner
 from hookline.session import RunFailed
-from tests.core.test_lifecycle import RUNNERS
+from tests.support import RUNNERS
 
 from .conftest import SMALL_CATALOG, SMALL_PIPELINE, TrackedProjectFactory, tags_of
 

@@ -13,7 +13,7 @@ import pytest
 
 from hookline_mlflow import spool
 from hookline_mlflow.tracking import Undelivered, Upload
-from tests.core.conftest import ProjectFactory
+from tests.support import ProjectFactory
 
 from .conftest import NODES
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.conftest import ProjectFactory
 from tests.integration import browser
 from tests.integration.servers.mlflow_server import is_up, missing, require, wait_until_up
+from tests.support import ProjectFactory
 
 from .conftest import MODEL_CATALOG, MODEL_PARAMETERS, MODEL_PIPELINE, NODES
 

@@ -10,13 +10,8 @@ from typing import Any
 import pytest
 
 from hookline.hooks.manager import HookManager, create_hook_manager
-from hookline.runner import AbstractRunner
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd.config import ENV_VARS
-
-# Shared with the core's tests: a project written to disk, a real Dask cluster, the runners.
-from tests.core.conftest import dask_cluster, make_project  # noqa: F401
-from tests.core.test_lifecycle import RUNNERS
 from tests.integration.servers.statsd_graphite import (  # noqa: F401
     StatsdDaemon,
     statsd_console,
@@ -45,12 +40,6 @@ def only_this_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DISABLE, all_plugins_but("hookline-statsd"))
     for variable in ENV_VARS:
         monkeypatch.delenv(variable, raising=False)
-
-
-@pytest.fixture(params=sorted(RUNNERS))
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Every runner of hookline in turn (tests/core/test_lifecycle.py's RUNNERS)."""
-    return RUNNERS[request.param](request)
 
 
 @pytest.fixture

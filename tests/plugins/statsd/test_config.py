@@ -18,8 +18,8 @@ from hookline.errors import ConfigError
 from hookline.session import HooklineSession
 from hookline_statsd import DEFAULT, StatsdConfig, StatsdHooks
 from hookline_statsd.config import parse_config, with_environment
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import StatsdDaemon
+from tests.support import ProjectFactory
 
 from .conftest import hooks_for, lines_of, manager_with, parse, totals, wait_for_lines
 from .pipelines import identity

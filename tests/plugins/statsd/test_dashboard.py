@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from hookline_statsd.dashboard import dashboard, dashboard_json
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import REPO
+from tests.support import ProjectFactory
 
 from .conftest import panel_targets
 

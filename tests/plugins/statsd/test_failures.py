@@ -18,8 +18,8 @@ from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd import transport as transport_module
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon, free_port, statsd_daemon
+from tests.support import ProjectFactory
 
 from .conftest import SteppedClock, manager_with, totals, wait_for_lines
 from .pipelines import identity

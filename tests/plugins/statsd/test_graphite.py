@@ -20,8 +20,8 @@ import pytest
 
 from hookline.session import HooklineSession, RunFailed, RunResult
 from hookline_statsd.names import metric_part
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import REPO, StatsdGraphite
+from tests.support import ProjectFactory
 
 from .conftest import DISABLE, all_plugins_but, panel_targets
 

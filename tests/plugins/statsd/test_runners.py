@@ -12,8 +12,8 @@ from hookline import DataCatalog, node, pipeline
 from hookline.datasets import MemoryDataset
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import StatsdDaemon
+from tests.support import ProjectFactory
 
 from .conftest import hooks_for, lines_of, manager_with, parse, totals, wait_for_lines
 from .pipelines import fail, keep_even, make_frame, measured, names_of

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from hookline.session import HooklineSession
-from tests.core.conftest import ProjectFactory
 from tests.integration.servers.statsd_graphite import (
     HOST,
     StatsdDaemon,
@@ -25,6 +24,7 @@ from tests.integration.servers.statsd_graphite import (
     require,
     statsd_daemon,
 )
+from tests.support import ProjectFactory
 
 from .conftest import DISABLE, all_plugins_but, totals, wait_for_lines
 
