@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.conftest import ProjectFactory
+from tests.support import ProjectFactory
 
 #: Nodes of :func:`history_project`: ``make`` saves a 3x2 float64 array (48 bytes) and
 #: publishes a measurement; ``total`` sums it after waiting ``params:delay`` seconds;

@@ -10,7 +10,8 @@ import pytest
 from hookline.history import HistoryStore
 from hookline.history.location import DEFAULT_HISTORY
 from hookline.session import HooklineSession, RunResult
-from tests.core.conftest import PRODUCT_PLUGINS, ProjectFactory
+from tests.core.conftest import PRODUCT_PLUGINS
+from tests.support import ProjectFactory
 
 from .conftest import run_hookline
 
