@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from hookline_mlflow import spool, tracking
+from hookline_mlflow import run_logger, spool
 from hookline_mlflow.store import HttpStore, probe
-from hookline_mlflow.tracking import RunLogger, Upload, make_client
+from hookline_mlflow.run_logger import RunLogger, Upload, make_client
 
 
 @dataclass

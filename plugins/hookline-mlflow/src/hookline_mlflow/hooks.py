@@ -65,7 +65,7 @@ from hookline_mlflow.config import (
     secret_strings,
 )
 from hookline_mlflow.store import REDACTED, is_http, make_store, probe, redact_userinfo
-from hookline_mlflow.tracking import (
+from hookline_mlflow.run_logger import (
     RunLogger,
     Undelivered,
     Upload,

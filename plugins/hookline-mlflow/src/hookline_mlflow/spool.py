@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from hookline_mlflow.store import KeyValue, MetricRow, redact_userinfo, strip_userinfo
-from hookline_mlflow.tracking import Undelivered, split_batches
+from hookline_mlflow.run_logger import Undelivered, split_batches
 
 #: The file name pattern of spool files.
 SUFFIX = ".jsonl"
