@@ -139,8 +139,8 @@ def replay(
 ) -> None:
     """Send what runs kept in the spool while their tracking server was away, and end them."""
     from hookline_mlflow import spool
-    from hookline_mlflow.store import redact_userinfo
     from hookline_mlflow.run_logger import first_line
+    from hookline_mlflow.store import redact_userinfo
 
     paths = spool.replay_order(files) if files else _project_spool(project, env)
     if not paths:

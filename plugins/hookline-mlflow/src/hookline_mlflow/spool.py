@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hookline_mlflow.store import KeyValue, MetricRow, redact_userinfo, strip_userinfo
 from hookline_mlflow.run_logger import Undelivered, split_batches
+from hookline_mlflow.store import KeyValue, MetricRow, redact_userinfo, strip_userinfo
 
 #: The file name pattern of spool files.
 SUFFIX = ".jsonl"
