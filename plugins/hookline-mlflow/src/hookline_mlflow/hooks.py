@@ -209,7 +209,7 @@ class MlflowHooks:
         params: list[tuple[str, str]] = []
         param_tags: list[tuple[str, str]] = []
         if config.records("params"):
-            params, param_tags = recording.run_params(
+            params, param_tags = recording.pipeline_params(
                 pipeline, catalog, config, redactor, self._where
             )
         tags = recording.run_tags(run_params, project_path, config, redactor) + param_tags

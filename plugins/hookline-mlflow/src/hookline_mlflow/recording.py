@@ -41,7 +41,7 @@ __all__ = [
     "logs_as",
     "metric_key",
     "metric_rows",
-    "run_params",
+    "pipeline_params",
     "run_tags",
 ]
 
@@ -94,7 +94,7 @@ def declarations(catalog: DataCatalog, config: MlflowConfig) -> dict[str, Datase
     return declared
 
 
-def run_params(
+def pipeline_params(
     pipeline: Pipeline, catalog: DataCatalog, config: MlflowConfig, redactor: Redactor, where: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The parameters the nodes use, as MLflow params (and, under ``long_params: tag``, tags

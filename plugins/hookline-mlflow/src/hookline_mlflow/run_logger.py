@@ -19,6 +19,9 @@ the end of the run :meth:`RunLogger.close` waits for it a bounded time; what is 
 delivered is returned (:class:`Undelivered`) for the hooks to keep in a spool file
 (:mod:`hookline_mlflow.spool`).
 
+The logger reads time and waits through a :class:`hookline_mlflow.clock.Clock`: the system's
+in every run, one a test steps by hand in its tests.
+
 MLflow is imported here only inside functions: importing this module costs nothing.
 """
 
