@@ -318,11 +318,10 @@ def test_a_server_that_never_comes_back_leaves_a_spool_that_replay_delivers(
     process = start_run(project)
     wait_for(markers / "at_outage", process)
     stop(server)
-    released = time.monotonic()
     (markers / "go_outage").write_text("")
+    # The end of the run waits wait_for_server seconds for the server, not MLflow's minutes of
+    # retries (pinned in stepped time by the run logger's tests).
     output = finish_run(process)
-    # Bounded by wait_for_server, not MLflow's minutes of retries (generous for a busy machine).
-    assert time.monotonic() - released < 90, output
 
     (spool_file,) = sorted((project / "mlflow_spool").glob("*.jsonl"))
     run_id = spool_file.stem

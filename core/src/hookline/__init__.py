@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # node and pipeline share their names with their modules, so they are bound eagerly: a lazy
 # attribute would be shadowed by the submodule once anything imports ``hookline.node``.

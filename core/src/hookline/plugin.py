@@ -4,7 +4,7 @@ A plugin is a distribution whose hook object is named by an entry point in the
 ``hookline.hooks`` group (and, for commands, a click command in ``hookline.commands``)::
 
     [project]
-    dependencies = ["hookline>=0.1.0"]   # the core this module's names come from
+    dependencies = ["hookline>=0.2.0"]   # the core this module's names come from
 
     [project.entry-points."hookline.hooks"]
     my_plugin = "hookline_my_plugin:hooks"
@@ -47,6 +47,10 @@ What a plugin is expected to do:
   raises :class:`ConfigError` naming the file and key, worded as every other plugin's.
 - Never fail a run because its own backend (a server, a reader) fails: log one warning and go
   on. Raise only for what the user must fix (:class:`ConfigError`, :class:`HooklineError`).
+- Keep secrets out of everything it sends or logs: the strings of the run's credentials are
+  ``secret_strings(context.config_loader["credentials"])``; pass every text through
+  :func:`redact_text` and every mapping of parameters through :func:`redact_mapping` (the rules
+  are in :mod:`hookline.secrets`). An error a hook receives has been redacted already.
 - Share figures through :func:`publish_measurement`: every plugin's ``on_measurement`` and the
   run summary receive them, from whichever process took them.
 - Under ParallelRunner and DaskRunner a pickled copy of the hook object runs in each worker
@@ -65,6 +69,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from hookline import __version__
 from hookline.errors import ConfigError, HooklineError, ProjectError, did_you_mean
 from hookline.hooks.markers import hook_impl
 from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
@@ -82,6 +87,19 @@ from hookline.plugin_config import (
     whole,
 )
 from hookline.project import DEFAULT_PIPELINE, find_project, load_pipelines
+from hookline.secrets import (
+    REDACTED,
+    contains_secret,
+    has_userinfo,
+    is_secret_key,
+    redact_error,
+    redact_mapping,
+    redact_text,
+    redact_userinfo,
+    secret_strings,
+    sort_secrets,
+    strip_userinfo,
+)
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
@@ -90,6 +108,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CORE_SOURCE",
     "DEFAULT_PIPELINE",
+    "REDACTED",
     "ConfigError",
     "DataCatalog",
     "HooklineContext",
@@ -98,18 +117,29 @@ __all__ = [
     "Node",
     "Pipeline",
     "ProjectError",
+    "__version__",
     "boolean",
     "check_keys",
     "choice",
+    "contains_secret",
     "did_you_mean",
     "find_project",
+    "has_userinfo",
     "hook_impl",
+    "is_secret_key",
     "load_pipelines",
     "mapping",
     "number",
     "project_config_loader",
     "publish_measurement",
     "read_section",
+    "redact_error",
+    "redact_mapping",
+    "redact_text",
+    "redact_userinfo",
+    "secret_strings",
+    "sort_secrets",
+    "strip_userinfo",
     "text",
     "whole",
 ]

@@ -27,8 +27,8 @@ from hookline_mlflow.config import (
     resolve_spool_dir,
     resolve_tracking_uri,
 )
-from hookline_mlflow.hooks import metric_rows
-from hookline_mlflow.tracking import check_limits, split_batches
+from hookline_mlflow.recording import metric_rows
+from hookline_mlflow.run_logger import check_limits, split_batches
 from tests.support import ProjectFactory
 
 from .conftest import NODES

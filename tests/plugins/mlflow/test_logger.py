@@ -1,7 +1,8 @@
 """The run logger (and a worker's end of node) through the faults a tracking server can show:
 a port that answers something that is not HTTP, a server that accepts connections and never
 answers, a dead port, and a callback of the hooks that raises. The servers here are real
-sockets on 127.0.0.1; the MLflow server is the session's real one."""
+sockets on 127.0.0.1; the MLflow server is the session's real one. The logger's threads are
+real; its time is a :class:`SteppedClock` that moves only when a test steps it."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from typing import Any
 
 import pytest
 
-from hookline_mlflow import spool, tracking
+from hookline_mlflow import spool
+from hookline_mlflow.run_logger import RETRY_INTERVAL, RunLogger, Upload, make_client
 from hookline_mlflow.store import HttpStore, probe
-from hookline_mlflow.tracking import RunLogger, Upload, make_client
+
+from .stepped_clock import Background, SteppedClock
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Calls:
         self.errors: list[BaseException] = []
         self.outages: list[BaseException] = []
         self.raising = raising
+        #: Set when the first outage is reported.
+        self.outage = threading.Event()
 
     def on_error(self, error: BaseException) -> None:
         self.errors.append(error)
@@ -87,12 +92,13 @@ class Calls:
 
     def on_outage(self, error: BaseException) -> None:
         self.outages.append(error)
+        self.outage.set()
         if self.raising == "on_outage":
             raise RuntimeError("a failing warning handler")
 
 
-def logger_of(uri: str, run_id: str, calls: Calls) -> RunLogger:
-    """An asynchronous logger of the server at ``uri``, as the hooks make it."""
+def logger_of(uri: str, run_id: str, calls: Calls, clock: SteppedClock) -> RunLogger:
+    """An asynchronous logger of the server at ``uri``, as the hooks make it, on ``clock``."""
     return RunLogger(
         lambda: make_client(uri),
         HttpStore(uri),
@@ -101,6 +107,7 @@ def logger_of(uri: str, run_id: str, calls: Calls) -> RunLogger:
         on_error=calls.on_error,
         on_outage=calls.on_outage,
         on_recovery=lambda sent, uploads: None,
+        clock=clock,
     )
 
 
@@ -132,7 +139,8 @@ def test_the_upload_thread_survives_a_failing_callback_and_flush_returns(
     free_uri: str,
 ) -> None:
     calls = Calls(raising="on_outage")
-    logger = logger_of(free_uri, "0" * 32, calls)
+    # The clock never moves: a flush that waited for time to pass would never return.
+    logger = logger_of(free_uri, "0" * 32, calls, SteppedClock())
     first, second = artifact_upload("first"), artifact_upload("second")
 
     logger.upload(first)
@@ -152,13 +160,18 @@ def test_an_outage_met_while_a_flush_sends_nothing_is_not_taken_as_over(free_uri
     # a window of microseconds: it happened in about 1 of 50 tries, so 500 tries (2 s) show
     # it. Taken as over, the held upload was sent again and the outage warned twice.
     warned_more_than_once = 0
-    for _ in range(500):
-        calls = Calls()
-        logger = logger_of(free_uri, "0" * 32, calls)
-        logger.upload(artifact_upload("first"))
-        logger.flush()
-        logger.close("FINISHED", wait=0.0)
-        warned_more_than_once += len(calls.outages) > 1
+
+    def try_often() -> None:
+        nonlocal warned_more_than_once
+        for _ in range(500):
+            calls = Calls()
+            logger = logger_of(free_uri, "0" * 32, calls, SteppedClock())
+            logger.upload(artifact_upload("first"))
+            logger.flush()
+            logger.close("FINISHED", wait=0.0)
+            warned_more_than_once += len(calls.outages) > 1
+
+    assert finishes(try_often, timeout=600)
     assert warned_more_than_once == 0
 
 
@@ -168,7 +181,7 @@ def test_the_run_is_ended_even_when_sending_at_the_end_raises(
     experiment = client.create_experiment(f"logger-{time.time_ns()}")
     run_id = client.create_run(experiment).info.run_id
     calls = Calls(raising="on_error")
-    logger = logger_of(mlflow_server.uri, run_id, calls)
+    logger = logger_of(mlflow_server.uri, run_id, calls, SteppedClock())
 
     # The server refuses the key; the handler of that refusal raises inside close().
     logger.metric("not a valid key!", 1.0)
@@ -179,37 +192,48 @@ def test_the_run_is_ended_even_when_sending_at_the_end_raises(
     assert not left
 
 
-def test_a_flush_during_a_known_outage_does_not_wait_for_the_server(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The background thread's own check, due a second after the outage began, would count
-    # as a connection on a machine slow enough to take that long over the flushes below.
-    monkeypatch.setattr(tracking, "RETRY_INTERVAL", 60.0)
+def test_a_flush_during_a_known_outage_does_not_wait_for_the_server() -> None:
+    # The clock never moves: the background thread's next check never comes due, and a flush
+    # that waited for time to pass would never return.
     with raw_server(reply=None) as server:
-        logger = logger_of(server.uri, "0" * 32, Calls())
+        calls = Calls()
+        logger = logger_of(server.uri, "0" * 32, calls, SteppedClock())
         # The first check meets the silent server and waits for its whole timeout.
         logger.upload(artifact_upload("first"))
-        deadline = time.monotonic() + 30
-        while logger.outage_since is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert logger.outage_since is not None
+        assert calls.outage.wait(30)
         connections = server.connections
 
-        started = time.monotonic()
-        for step in range(10):
-            logger.metric("node_duration_s/n", 0.1, step)
-            logger.flush(wait=5.0)
-        elapsed = time.monotonic() - started
+        def flush_after_each_node() -> None:
+            for step in range(10):
+                logger.metric("node_duration_s/n", 0.1, step)
+                logger.flush(wait=5.0)
 
         # One check would take 3 s; a worker flushes after each of thousands of nodes.
-        assert elapsed < 1.0
+        assert finishes(flush_after_each_node), "a flush waited during a known outage"
         assert server.connections == connections
         left = logger.close("FINISHED", wait=0.0)
         assert len(left.metrics) == 10
 
 
+def test_close_gives_a_store_that_is_away_its_wait_and_no_more(free_uri: str) -> None:
+    clock = SteppedClock()
+    logger = logger_of(free_uri, "0" * 32, Calls(), clock)
+    logger.metric("score", 1.0)
+
+    closing = Background(lambda: logger.close("FINISHED", wait=2.5))
+    # It tries again every RETRY_INTERVAL seconds until the wait is over, then stops.
+    for end in (RETRY_INTERVAL, 2 * RETRY_INTERVAL, 2.5):
+        assert clock.waiting_until(closing.thread) == end
+        clock.step(end - clock.monotonic())
+    left = closing.result()
+
+    assert clock.monotonic() == 2.5
+    assert [row[0] for row in left.metrics] == ["score"]
+    assert left.status == "FINISHED"
+
+
 def test_uploads_held_when_the_run_closes_are_reported_not_dropped(free_uri: str) -> None:
-    logger = logger_of(free_uri, "0" * 32, Calls())
+    logger = logger_of(free_uri, "0" * 32, Calls(), SteppedClock())
     upload = artifact_upload("held")
     logger.upload(upload)
     assert finishes(logger.flush)
@@ -260,13 +284,15 @@ def test_a_worker_keeps_an_outage_in_one_spool_file_whatever_its_number_of_nodes
     assert len(kept) == 1
 
 
-def logger_with_a_stuck_upload(tmp_path: Path) -> tuple[RunLogger, Upload, threading.Event]:
-    """An asynchronous logger whose upload began while its server answered and is still under
-    way now that the server is gone, as inside MLflow's client, which retries a dead server
-    for minutes. Setting the returned event lets the upload fail."""
+def logger_with_a_stuck_upload(
+    tmp_path: Path, clock: SteppedClock
+) -> tuple[RunLogger, Upload, threading.Event]:
+    """An asynchronous logger on ``clock`` whose upload began while its server answered and is
+    still under way now that the server is gone, as inside MLflow's client, which retries a
+    dead server for minutes. Setting the returned event lets the upload fail."""
     # A server that answers /health until it is closed; then nothing listens on its port.
     with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK") as server:
-        logger = logger_of(server.uri, "0" * 32, Calls())
+        logger = logger_of(server.uri, "0" * 32, Calls(), clock)
         started, release = threading.Event(), threading.Event()
 
         def upload_until_released(client: Any) -> None:
@@ -282,34 +308,44 @@ def logger_with_a_stuck_upload(tmp_path: Path) -> tuple[RunLogger, Upload, threa
 
 
 def test_an_upload_under_way_when_the_server_dies_is_reported_once(tmp_path: Path) -> None:
-    logger, under_way, release = logger_with_a_stuck_upload(tmp_path)
+    clock = SteppedClock()
+    logger, under_way, release = logger_with_a_stuck_upload(tmp_path, clock)
 
-    left = logger.close("FINISHED", wait=0.5)
+    closing = Background(lambda: logger.close("FINISHED", wait=0.5))
+    # It waits for the upload until its wait is over, and finds the server gone.
+    clock.waiting_until(closing.thread)
+    clock.step(RETRY_INTERVAL)
+    left = closing.result()
 
     assert left.uploads == [under_way]
     assert left.status == "FINISHED"
     # When the upload gives up at last, it is not held for a second report.
     release.set()
-    deadline = time.monotonic() + 30
-    while logger._in_flight is not None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert logger._upload_thread is not None
+    logger._upload_thread.join(30)
     assert logger._in_flight is None
     assert not logger.take_undelivered()
 
 
 def test_an_upload_stuck_over_several_node_ends_is_spooled_once(tmp_path: Path) -> None:
     # A worker's end of node during an outage: flush with a deadline, then take what is left.
-    logger, stuck, release = logger_with_a_stuck_upload(tmp_path)
+    clock = SteppedClock()
+    logger, stuck, release = logger_with_a_stuck_upload(tmp_path, clock)
     queued = artifact_upload("queued")
     logger.upload(queued)
 
     ends_of_nodes = []
     for _ in range(2):
-        logger.flush(wait=0.2)
+        flushing = Background(lambda: logger.flush(wait=0.2))
+        # It waits for the uploads until its wait is over, and finds the server gone.
+        clock.waiting_until(flushing.thread)
+        clock.step(RETRY_INTERVAL)
+        flushing.result()
         ends_of_nodes.append(logger.take_undelivered().uploads)
     assert ends_of_nodes == [[stuck, queued], []]
 
-    # When the stuck upload gives up, nothing is left to wait for: a flush returns.
+    # When the stuck upload gives up, nothing is left to wait for: a flush returns (without
+    # the clock moving).
     release.set()
     assert finishes(logger.flush, timeout=30), "flush waited for an upload handed over"
     assert not logger.take_undelivered()

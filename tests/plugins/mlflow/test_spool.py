@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hookline_mlflow import spool
-from hookline_mlflow.tracking import Undelivered, Upload
+from hookline_mlflow.run_logger import Undelivered, Upload
 from tests.support import ProjectFactory
 
 from .conftest import NODES

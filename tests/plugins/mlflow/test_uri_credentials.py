@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from hookline_mlflow import TrackingUnavailable, spool
-from hookline_mlflow.tracking import Undelivered
+from hookline_mlflow.run_logger import Undelivered
 
 from .conftest import TrackedProjectFactory
 

@@ -9,7 +9,8 @@ package does not import MLflow: it is imported when a run starts.
 from __future__ import annotations
 
 from hookline_mlflow.config import DatasetSpec, MlflowConfig
-from hookline_mlflow.hooks import MlflowHooks, TrackingUnavailable
+from hookline_mlflow.hooks import MlflowHooks
+from hookline_mlflow.run_lifecycle import TrackingUnavailable
 
 __version__ = "0.1.0"
 

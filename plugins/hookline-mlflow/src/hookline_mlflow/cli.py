@@ -54,7 +54,7 @@ def mlflow_command() -> None:
 )
 def ui(project: Path | None, env: str | None, port: int) -> None:
     """Open the MLflow UI on the project's tracking store, on 127.0.0.1."""
-    from hookline.secrets import redact_userinfo
+    from hookline.plugin import redact_userinfo
     from hookline_mlflow.config import resolve_tracking_uri
     from hookline_mlflow.store import is_http
 
@@ -139,9 +139,9 @@ def replay(
     files: tuple[Path, ...], project: Path | None, env: str | None, tracking_uri: str | None
 ) -> None:
     """Send what runs kept in the spool while their tracking server was away, and end them."""
-    from hookline.secrets import redact_userinfo
+    from hookline.plugin import redact_userinfo
     from hookline_mlflow import spool
-    from hookline_mlflow.tracking import first_line
+    from hookline_mlflow.run_logger import first_line
 
     paths = spool.replay_order(files) if files else _project_spool(project, env)
     if not paths:
@@ -174,7 +174,7 @@ def _client_of(uri: str) -> Any:
     URI in what it prints ("View run ... at") and in its errors."""
     from mlflow import MlflowClient
 
-    from hookline.secrets import REDACTED, strip_userinfo
+    from hookline.plugin import REDACTED, strip_userinfo
 
     parts = urllib.parse.urlsplit(uri)
     # "***": a spool file of an older release kept the URI masked, not stripped.
@@ -197,8 +197,7 @@ def _project_spool(project: Path | None, env: str | None) -> list[Path]:
 def _project_config(project: Path | None, env: str | None) -> tuple[MlflowConfig, Path]:
     """The project's validated ``mlflow.yml`` and the project's folder; on a bad project or
     configuration, the error is printed and the command exits with code 2."""
-    from hookline.errors import HooklineError
-    from hookline.plugin_config import project_config_loader
+    from hookline.plugin import HooklineError, project_config_loader
     from hookline_mlflow.config import load_config
 
     try:

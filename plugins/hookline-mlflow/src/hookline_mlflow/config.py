@@ -52,10 +52,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hookline import plugin_config
-from hookline.errors import ConfigError, did_you_mean
-from hookline.plugin_config import boolean, choice, mapping, text
-from hookline.secrets import has_userinfo, is_secret_key
+from hookline.plugin import (
+    ConfigError,
+    boolean,
+    check_keys,
+    choice,
+    did_you_mean,
+    has_userinfo,
+    is_secret_key,
+    mapping,
+    number,
+    read_section,
+    text,
+)
 
 #: The name of the configuration: files ``conf/<env>/mlflow*.yml`` are read.
 CONFIG_KEY = "mlflow"
@@ -225,7 +234,7 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
     Raises:
         ConfigError: Naming ``where``, the key and, for an unknown key, the allowed keys.
     """
-    plugin_config.check_keys(raw, ALLOWED_KEYS, where, WHAT)
+    check_keys(raw, ALLOWED_KEYS, where, WHAT)
     tracking_uri = text(raw, "tracking_uri", where)
     if tracking_uri is not None and has_userinfo(tracking_uri):
         raise ConfigError(
@@ -248,7 +257,7 @@ def parse_config(raw: Mapping[str, Any], where: str) -> MlflowConfig:
         long_params=choice(raw, "long_params", where, LONG_PARAM_POLICIES),
         on_unreachable=choice(raw, "on_unreachable", where, UNREACHABLE_POLICIES),
         async_logging=boolean(raw, "async_logging", where, DEFAULT.async_logging),
-        wait_for_server=plugin_config.number(
+        wait_for_server=number(
             raw,
             "wait_for_server",
             where,
@@ -276,7 +285,7 @@ def load_config(config_loader: Any) -> MlflowConfig:
     Raises:
         ConfigError: If the file holds an unknown key or a bad value.
     """
-    section = plugin_config.read_section(config_loader, CONFIG_KEY)
+    section = read_section(config_loader, CONFIG_KEY)
     return DEFAULT if section is None else parse_config(*section)
 
 
@@ -425,5 +434,5 @@ def _tags(value: Any, where: str, secret_keys: tuple[str, ...]) -> dict[str, str
 
 def _record(value: Any, where: str) -> dict[str, bool]:
     record = mapping(value, "record", where)
-    plugin_config.check_keys(record, RECORD_KEYS, where, WHAT, "record.")
+    check_keys(record, RECORD_KEYS, where, WHAT, "record.")
     return {key: boolean(record, key, where, True, "record.") for key in RECORD_KEYS}

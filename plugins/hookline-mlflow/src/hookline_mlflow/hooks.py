@@ -28,116 +28,37 @@ metric name or the error message.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import functools
-import getpass
-import json
-import logging
 import os
-import sys
-import threading
 import time
-import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from hookline.errors import ConfigError, HooklineError
-from hookline.hooks import specs
-from hookline.hooks.markers import hook_impl
-from hookline.plugin_config import read_section
-from hookline.secrets import REDACTED, is_secret_key, redact_text, secret_strings, sort_secrets
-from hookline_mlflow import naming, spool
+from hookline.plugin import (
+    ConfigError,
+    HooklineError,
+    hook_impl,
+    read_section,
+    secret_strings,
+    sort_secrets,
+)
+from hookline_mlflow import delivery, naming, recording, run_lifecycle
 from hookline_mlflow.config import (
     CONFIG_KEY,
     CREDENTIAL_ENV_VARS,
     DEFAULT,
-    DatasetSpec,
     MlflowConfig,
     parse_config,
-    parse_dataset_spec,
-    render_run_name,
-    resolve_experiment_name,
     resolve_spool_dir,
     resolve_tracking_uri,
 )
-from hookline_mlflow.store import is_http, make_store, probe
-from hookline_mlflow.tracking import (
-    RunLogger,
-    Undelivered,
-    Upload,
-    first_line,
-    import_mlflow,
-    make_client,
-)
+from hookline_mlflow.recording import PIPELINE_DURATION, Redactor
+from hookline_mlflow.run_lifecycle import TrackedRun
 
 if TYPE_CHECKING:
-    from hookline.catalog import DataCatalog
-    from hookline.context import HooklineContext
-    from hookline.measurements import Measurement
-    from hookline.node import Node
-    from hookline.pipeline import Pipeline
+    from hookline.plugin import DataCatalog, HooklineContext, Measurement, Node, Pipeline
 
-__all__ = ["MlflowHooks", "TrackingUnavailable"]
-
-logger = logging.getLogger("hookline_mlflow")
-
-#: Where the pipeline's structure goes in the run's artifacts.
-PIPELINE_ARTIFACT = "hookline/pipeline.json"
-#: The metric of each node's duration is ``NODE_DURATION_PREFIX/<node name>``.
-NODE_DURATION_PREFIX = "node_duration_s"
-#: The metric of the whole pipeline's duration.
-PIPELINE_DURATION = "pipeline_duration_s"
-#: Seconds the start-up check waits for an HTTP tracking server to answer (longer than the
-#: mid-run checks of :data:`hookline_mlflow.store.PROBE_TIMEOUT`: nothing runs yet).
-START_PROBE_TIMEOUT = 10.0
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _hook_impl_if_specified(function: _F) -> _F:
-    """Mark ``function`` as a hook implementation if the installed hookline has its spec (the
-    worker-state hooks came with ParallelRunner and DaskRunner; an unknown hook name would
-    fail every run at start-up)."""
-    if hasattr(specs, function.__name__):
-        marked: _F = hook_impl(function)
-        return marked
-    return function
-
-
-class TrackingUnavailable(HooklineError):
-    """The tracking store cannot be used at the start of a run, under ``on_unreachable: fail``:
-    raised before the first node, so the run fails without running anything."""
-
-
-@dataclass
-class _Run:
-    """The MLflow run of the pipeline run in progress, as this process sees it."""
-
-    run_id: str
-    experiment_id: str
-    tracking_uri: str
-    logger: RunLogger
-    #: Whether this process ends the run (it started it, or adopted MLFLOW_RUN_ID).
-    owned: bool
-    #: Whether this is a worker process of ParallelRunner or DaskRunner.
-    worker: bool
-    declared: dict[str, DatasetSpec]
-    #: Where what the store did not receive is kept.
-    spool_dir: Path
-    catalog: DataCatalog | None = None
-    started: float = field(default_factory=time.perf_counter)
-    pid: int = field(default_factory=os.getpid)
-    starts: dict[str, float] = field(default_factory=dict)
-    #: Node name -> outputs still to be saved (workers flush when it reaches 0).
-    unsaved: dict[str, int] = field(default_factory=dict)
-    #: Node name -> its declared model outputs (computed once per node).
-    models_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    metric_keys: dict[Any, str] = field(default_factory=dict)
-    #: Whether this worker process wrote to its spool file (it warns the first time only).
-    spilled: bool = False
+__all__ = ["MlflowHooks"]
 
 
 class MlflowHooks:
@@ -168,12 +89,10 @@ class MlflowHooks:
         self._where = "mlflow.yml"
         self._project_path: Path | None = None
         self._project_name = ""
-        self._secrets: list[str] = []
+        self._secrets: tuple[str, ...] = ()
         # Variables set here from credentials.yml, so worker processes can set them too.
         self._credential_env: dict[str, str] = {}
-        self._run: _Run | None = None
-        self._warned = False
-        self._lock = threading.Lock()
+        self._run: TrackedRun | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy sent to a worker process takes the settings only; the run comes through
@@ -219,8 +138,12 @@ class MlflowHooks:
         self._config = config
         self._project_path = project_path
         self._project_name = project_name
-        self._secrets = sort_secrets(secrets)
+        self._secrets = tuple(sort_secrets(secrets))
         self._where = where
+
+    def _redactor(self) -> Redactor:
+        """What hides the secrets of the settings in use, for the next run."""
+        return Redactor(self._secrets, self._config.secret_keys)
 
     @hook_impl
     def after_context_created(self, context: HooklineContext) -> None:
@@ -265,24 +188,28 @@ class MlflowHooks:
             TrackingUnavailable: Under ``on_unreachable: fail``, when the store cannot be used.
         """
         self._end_leftover_run()
-        self._warned = False
         config = self._config
+        redactor = self._redactor()
         project_path = self._project_path or Path(run_params.get("project_path") or os.getcwd())
         project_name = self._project_name or project_path.name
-        declared = self._declarations(catalog)
+        declared = recording.declarations(catalog, config)
         params: list[tuple[str, str]] = []
         param_tags: list[tuple[str, str]] = []
         if config.records("params"):
-            params, param_tags = self._params(pipeline, catalog)
-        tags = self._tags(run_params, project_path) + param_tags
+            params, param_tags = recording.pipeline_params(
+                pipeline, catalog, config, redactor, self._where
+            )
+        tags = recording.run_tags(run_params, project_path, config, redactor) + param_tags
         uri = resolve_tracking_uri(config, project_path)
         spool_dir = resolve_spool_dir(config, project_path)
         try:
-            run = self._start_run(uri, run_params, project_path, project_name, declared, spool_dir)
+            run = run_lifecycle.start_run(
+                config, redactor, uri, run_params, project_path, project_name, declared, spool_dir
+            )
         except HooklineError:
             raise
         except Exception as error:
-            self._cannot_track(error, uri)
+            run_lifecycle.cannot_track(error, uri, config, redactor, self._where)
             return
         # Set at once: if anything below raises, the error hooks (or the next run) end it.
         self._run = run
@@ -290,15 +217,7 @@ class MlflowHooks:
         run.logger.params(params)
         run.logger.tags(tags)
         if config.records("pipeline"):
-            text = json.dumps(pipeline.to_dict(), indent=2)
-            run_id = run.run_id
-            run.logger.upload(
-                Upload(
-                    f"artifact {PIPELINE_ARTIFACT}",
-                    lambda client: client.log_text(run_id, text, PIPELINE_ARTIFACT),
-                    {"kind": "text", "artifact_file": PIPELINE_ARTIFACT, "text": text},
-                )
-            )
+            recording.log_pipeline(run, pipeline)
 
     @hook_impl
     def after_pipeline_run(self) -> None:
@@ -309,7 +228,7 @@ class MlflowHooks:
         self._run = None
         if self._config.records("node_durations"):
             run.logger.metric(PIPELINE_DURATION, time.perf_counter() - run.started)
-        self._end(run, "FINISHED")
+        run_lifecycle.end_run(run, "FINISHED", self._config.wait_for_server)
 
     @hook_impl
     def on_pipeline_error(self, error: BaseException) -> None:
@@ -325,16 +244,16 @@ class MlflowHooks:
             [
                 (
                     "hookline.error",
-                    naming.truncate(self._redact(message), naming.MAX_TAG_VALUE_LENGTH),
+                    naming.truncate(run.redactor.text(message), naming.MAX_TAG_VALUE_LENGTH),
                 ),
                 ("hookline.status", status),
             ]
         )
-        self._end(run, status)
+        run_lifecycle.end_run(run, status, self._config.wait_for_server)
 
     # -- worker processes --------------------------------------------------------------------
 
-    @_hook_impl_if_specified
+    @hook_impl
     def export_worker_state(self) -> dict[str, Any] | None:
         """What this plugin's copies in worker processes need: the run, the store, the settings
         and the dataset declarations (``None`` when the run is not tracked)."""
@@ -351,7 +270,7 @@ class MlflowHooks:
             "credential_env": dict(self._credential_env),
         }
 
-    @_hook_impl_if_specified
+    @hook_impl
     def restore_worker_state(self, state: Mapping[str, Any] | None) -> None:
         """In a worker process, before its first node: log into the main process's run (never
         start one). ``None``: the run is not tracked."""
@@ -370,20 +289,7 @@ class MlflowHooks:
         for variable, value in state.get("credential_env", {}).items():
             os.environ.setdefault(variable, value)
         self._config = MlflowConfig.from_dict(state["config"])
-        self._warned = False
-        uri = state["tracking_uri"]
-        self._run = _Run(
-            run_id=state["run_id"],
-            experiment_id=state["experiment_id"],
-            tracking_uri=uri,
-            logger=self._logger(uri, state["run_id"]),
-            owned=False,
-            worker=True,
-            declared={
-                name: DatasetSpec.from_dict(spec) for name, spec in state["declared"].items()
-            },
-            spool_dir=Path(state["spool_dir"]),
-        )
+        self._run = run_lifecycle.join_worker_run(state, self._config, self._redactor())
 
     # -- nodes and datasets ------------------------------------------------------------------
 
@@ -407,21 +313,23 @@ class MlflowHooks:
         ended = time.perf_counter()
         started = run.starts.pop(node.name, None)
         if started is not None and self._config.records("node_durations"):
-            run.logger.metric(self._metric_key(run, ("node", node.name)), ended - started)
+            run.logger.metric(recording.metric_key(run, ("node", node.name)), ended - started)
         if run.worker:
             run.catalog = catalog
         models = run.models_of.get(node.name)
         if models is None:
-            models = tuple(n for n in node.outputs if _logs_as(run.declared.get(n), "model"))
+            models = tuple(
+                n for n in node.outputs if recording.logs_as(run.declared.get(n), "model")
+            )
             run.models_of[node.name] = models
         for name in models:
             if name in outputs:
-                self._log_model(run, node, name, outputs[name], inputs)
+                recording.log_model(run, node, name, outputs[name], inputs)
         if run.worker:
             if outputs:
                 run.unsaved[node.name] = len(outputs)
             else:
-                self._node_finished(run)
+                self._finish_worker_node(run)
 
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
@@ -432,16 +340,16 @@ class MlflowHooks:
         spec = run.declared.get(dataset_name)
         if spec is not None:
             if spec.log_as == "metric":
-                self._log_metric_dataset(run, dataset_name, spec, data)
+                recording.log_metric_dataset(run, dataset_name, spec, data)
             elif spec.log_as == "artifact":
-                self._log_artifact(run, dataset_name, spec)
+                recording.log_artifact(run, dataset_name, spec)
         if run.worker:
             left = run.unsaved.get(node.name, 1) - 1
             if left > 0:
                 run.unsaved[node.name] = left
             else:
                 run.unsaved.pop(node.name, None)
-                self._node_finished(run)
+                self._finish_worker_node(run)
 
     @hook_impl
     def on_node_error(self, node: Node) -> None:
@@ -455,7 +363,7 @@ class MlflowHooks:
         )
         if run.worker:
             run.unsaved.pop(node.name, None)
-            self._node_finished(run)
+            self._finish_worker_node(run)
 
     @hook_impl
     def on_measurement(self, measurement: Measurement) -> None:
@@ -467,510 +375,19 @@ class MlflowHooks:
         if value is None:
             return
         subject = measurement.subject()
-        key = self._metric_key(run, ("measurement", measurement.name, subject))
+        key = recording.metric_key(run, ("measurement", measurement.name, subject))
         run.logger.metric(key, value)
 
-    # -- internals: starting and ending ------------------------------------------------------
+    # -- ending ------------------------------------------------------------------------------
 
-    def _logger(self, uri: str, run_id: str, client: Any = None) -> RunLogger:
-        # Cached: the logger's uploads and a non-HTTP store share one client (a worker makes
-        # it on first use).
-        @functools.cache
-        def client_factory() -> Any:
-            return client if client is not None else make_client(uri)
-
-        where = naming.truncate(self._redact(uri), 300)
-        return RunLogger(
-            client_factory,
-            make_store(uri, client_factory),
-            run_id,
-            asynchronous=self._config.async_logging,
-            on_error=self._monitoring_failed,
-            on_outage=lambda error: self._store_away(where, error),
-            on_recovery=lambda sent, uploads: self._store_back(where, sent, uploads),
-        )
-
-    def _start_run(
-        self,
-        uri: str,
-        run_params: Mapping[str, Any],
-        project_path: Path,
-        project_name: str,
-        declared: dict[str, DatasetSpec],
-        spool_dir: Path,
-    ) -> _Run:
-        config = self._config
-        mlflow = import_mlflow()
-        probe(uri, START_PROBE_TIMEOUT)
-        client = mlflow.MlflowClient(tracking_uri=uri)
-        run_name = self._redact(render_run_name(config.run_name, run_params, project_name))
-        start_tags = {"mlflow.user": _user(), "mlflow.source.name": project_name}
-        owned = True
-        adopted_id = os.environ.get("MLFLOW_RUN_ID", "").strip()
-        active = mlflow.active_run()
-        if adopted_id:
-            existing = client.get_run(adopted_id)
-            run_id, experiment_id = adopted_id, existing.info.experiment_id
-            if existing.info.status != "RUNNING":
-                client.update_run(run_id, status="RUNNING")
-        elif active is not None and not config.nested:
-            # The run belongs to whoever started it: log into it, leave ending it to them.
-            run_id, experiment_id, owned = active.info.run_id, active.info.experiment_id, False
-        else:
-            if active is not None:
-                experiment_id = active.info.experiment_id
-                start_tags["mlflow.parentRunId"] = active.info.run_id
-            else:
-                experiment_id = _experiment(
-                    client, resolve_experiment_name(config, project_name), uri, project_path
-                )
-            created = client.create_run(experiment_id, run_name=run_name, tags=start_tags)
-            run_id = created.info.run_id
-        run_logger = self._logger(uri, run_id, client)
-        return _Run(run_id, experiment_id, uri, run_logger, owned, False, declared, spool_dir)
-
-    def _end(self, run: _Run, status: str) -> None:
-        """Send everything, then end the run with ``status`` (when this process owns it);
-        keep what the store did not receive in the spool, and say exactly what and where."""
-        try:
-            wait = self._config.wait_for_server
-            left = run.logger.close(status if run.owned else None, wait)
-            _flush_fluent_async_logging()
-            if not left:
-                self._send_worker_spools(run)
-            self._report_undelivered(run, left, wait)
-        except Exception as error:
-            self._monitoring_failed(error)
+    def _finish_worker_node(self, run: TrackedRun) -> None:
+        delivery.finish_worker_node(run, self._config.wait_for_server)
 
     def _end_leftover_run(self) -> None:
         """End a run a previous pipeline run left open (its pipeline hooks never ran)."""
         run, self._run = self._run, None
         if run is not None:
-            if run.worker:
-                with contextlib.suppress(Exception):
-                    self._spill_worker(run, run.logger.close(None, 0.0))
-            else:
-                self._end(run, "KILLED")
-
-    def _send_worker_spools(self, run: _Run) -> None:
-        """Send what worker processes kept during an outage, now that the store answers."""
-        for path in spool.files_of(run.spool_dir, run.run_id):
-            try:
-                spooled = spool.read(path)
-                if spooled.status is None:
-                    spool.replay(spooled, run.logger.client)
-            except Exception as error:
-                self._monitoring_failed(error)
-                return
-
-    def _report_undelivered(self, run: _Run, left: Undelivered, wait: float) -> None:
-        """Keep ``left`` in the run's spool file, and warn naming everything not delivered."""
-        if left:
-            self._keep_in_spool(run, left, spool.spool_file(run.spool_dir, run.run_id))
-        files = spool.files_of(run.spool_dir, run.run_id)
-        if not files:
-            return
-        where = naming.truncate(self._redact(run.tracking_uri), 300)
-        logger.warning(
-            "hookline-mlflow: the MLflow tracking store %s %s by the end of the run (%s). "
-            "Not delivered to MLflow run %s: %s. Kept in %s. Send it once the server is "
-            "back: hookline mlflow replay %s",
-            where,
-            f"did not answer within {wait:g} s" if left else "answered, but not everything",
-            self._redact(left.reason) or "see the earlier warning",
-            run.run_id,
-            describe_undelivered(left, run.owned) if left else "what worker processes kept",
-            ", ".join(str(p) for p in files),
-            " ".join(str(p) for p in files),
-        )
-
-    def _spill_worker(self, run: _Run, left: Undelivered) -> None:
-        """In a worker: keep what the store did not receive in the worker process's own spool
-        file (the worker may be stopped before the store is back); one file per process,
-        added to after every node, whatever the number of nodes."""
-        if not left:
-            return
-        path = spool.spool_file(run.spool_dir, run.run_id, str(os.getpid()))
-        self._keep_in_spool(run, left, path)
-        if run.spilled:
-            return  # one warning per worker process, not one per node of the outage
-        run.spilled = True
-        logger.warning(
-            "hookline-mlflow: worker process %d kept what the tracking store did not receive "
-            "(%s) in %s, and adds there what its next nodes record while the store is away; "
-            "the main process sends it at the end of the run if the store is back.",
-            os.getpid(),
-            describe_undelivered(left, owned=False),
-            path,
-        )
-
-    def _store_away(self, where: str, error: BaseException) -> None:
-        logger.warning(
-            "hookline-mlflow: the MLflow tracking store %s stopped answering (%s). The run goes "
-            "on; what it records is kept and sent when the store is back (checked every "
-            "second; the end of the run waits for it %g s at most).",
-            where,
-            naming.truncate(self._redact(first_line(error)), 500),
-            self._config.wait_for_server,
-        )
-
-    def _store_back(self, where: str, sent: int, uploads: int) -> None:
-        logger.warning(
-            "hookline-mlflow: the MLflow tracking store %s answers again; sent the %d "
-            "metric value(s), param(s) and tag(s) and %d upload(s) held during the outage.",
-            where,
-            sent,
-            uploads,
-        )
-
-    def _cannot_track(self, error: BaseException, uri: str) -> None:
-        why = self._redact(first_line(error))
-        where = naming.truncate(self._redact(uri), 300)
-        if self._config.on_unreachable == "fail":
-            raise TrackingUnavailable(
-                f"hookline-mlflow cannot track this run: the MLflow tracking store {where} "
-                f"cannot be used ({why}). Start the tracking server or fix 'tracking_uri' (in "
-                f"{self._where} or MLFLOW_TRACKING_URI), or set 'on_unreachable: continue' to "
-                "run without tracking."
-            ) from None
-        logger.warning(
-            "hookline-mlflow: the MLflow tracking store %s cannot be used (%s); this run goes "
-            "on without tracking (on_unreachable: continue).",
-            where,
-            why,
-        )
-
-    def _monitoring_failed(self, error: BaseException) -> None:
-        """Warn once per run; the run goes on."""
-        with self._lock:
-            warn, self._warned = not self._warned, True
-        if warn:
-            logger.warning(
-                "hookline-mlflow: logging to MLflow failed; the run goes on. %s",
-                naming.truncate(self._redact(first_line(error)), 500),
-            )
-
-    # -- internals: what is logged -----------------------------------------------------------
-
-    def _declarations(self, catalog: DataCatalog) -> dict[str, DatasetSpec]:
-        """Datasets declared in catalog metadata, overridden by ``mlflow.yml``'s."""
-        declared: dict[str, DatasetSpec] = {}
-        for name in catalog.list():
-            metadata = getattr(catalog.get_dataset(name), "metadata", None)
-            if isinstance(metadata, Mapping) and "mlflow" in metadata:
-                where = f"catalog entry '{name}' (metadata.mlflow)"
-                declared[name] = parse_dataset_spec(metadata["mlflow"], where)
-        declared.update(self._config.datasets)
-        return declared
-
-    def _params(
-        self, pipeline: Pipeline, catalog: DataCatalog
-    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """The parameters the nodes use, as MLflow params (and, under ``long_params: tag``,
-        tags for the long ones).
-
-        Raises:
-            ConfigError: Under ``long_params: fail``, naming every parameter over the limit.
-        """
-        used = sorted(
-            {
-                name
-                for node in pipeline.nodes
-                for name in node.inputs
-                if name == "parameters" or name.startswith("params:")
-            }
-        )
-        values: dict[str, Any] = {}
-        for name in used:
-            if name not in catalog:
-                continue
-            value = catalog.load(name)
-            prefix = "" if name == "parameters" else name[len("params:") :]
-            if isinstance(value, Mapping) and value:
-                values.update(naming.flatten(value, prefix))
-            elif prefix:
-                values[prefix] = value
-        params: list[tuple[str, str]] = []
-        tags: list[tuple[str, str]] = []
-        too_long: list[str] = []
-        for key, value in values.items():
-            text = self._value_text(key, value)
-            mlflow_key = naming.sanitize_key(self._redact(key))
-            if len(text) <= naming.MAX_PARAM_VALUE_LENGTH:
-                params.append((mlflow_key, text))
-            elif self._config.long_params == "truncate":
-                params.append((mlflow_key, naming.truncate(text, naming.MAX_PARAM_VALUE_LENGTH)))
-            elif self._config.long_params == "tag":
-                tag_key = naming.sanitize_key(f"param.{mlflow_key}")
-                tags.append((tag_key, naming.truncate(text, naming.MAX_TAG_VALUE_LENGTH)))
-            else:
-                too_long.append(f"'{key}' ({len(text)} characters)")
-        if too_long:
-            raise ConfigError(
-                f"hookline-mlflow: parameter(s) {', '.join(too_long)} over MLflow's limit of "
-                f"{naming.MAX_PARAM_VALUE_LENGTH} characters for a parameter value, and "
-                f"'long_params: fail' is set (in {self._where}). Shorten them, or set "
-                "long_params to truncate or tag."
-            )
-        return params, tags
-
-    def _tags(self, run_params: Mapping[str, Any], project_path: Path) -> list[tuple[str, str]]:
-        config = self._config
-        tags: dict[str, str] = {}
-        if config.records("run_params"):
-            for key, value in run_params.items():
-                if key == "extra_params" and isinstance(value, Mapping):
-                    for sub, item in naming.flatten(value, "extra_params"):
-                        tags[f"hookline.{sub}"] = self._value_text(sub, item)
-                elif key == "hookline_version":
-                    tags["hookline.version"] = str(value)
-                elif value is not None and value != [] and value != {}:
-                    tags[f"hookline.{key}"] = self._value_text(key, value)
-        if "hookline.version" not in tags:
-            from hookline import __version__
-
-            tags["hookline.version"] = __version__
-        if config.records("git"):
-            git = _git(project_path)
-            if git is not None:
-                commit, dirty = git
-                tags["mlflow.source.git.commit"] = commit
-                tags["hookline.git.commit"] = commit
-                tags["hookline.git.dirty"] = "true" if dirty else "false"
-        for key, value in config.tags.items():
-            tags[key] = self._value_text(key, value)
-        return [
-            (
-                naming.sanitize_key(self._redact(key)),
-                naming.truncate(value, naming.MAX_TAG_VALUE_LENGTH),
-            )
-            for key, value in tags.items()
-        ]
-
-    def _value_text(self, key: str, value: Any) -> str:
-        """A parameter or tag value as text, with secrets hidden."""
-        if is_secret_key(key, self._config.secret_keys):
-            return REDACTED
-        return self._redact(naming.to_text(value))
-
-    def _redact(self, text: str) -> str:
-        """``text`` with every credential string, and the user:password of every URL, hidden."""
-        return redact_text(text, self._secrets)
-
-    def _keep_in_spool(self, run: _Run, left: Undelivered, path: Path) -> None:
-        """Add what the store did not receive of ``run`` to the spool file ``path`` (the URI
-        without its user:password, which replay takes from the environment as MLflow does)."""
-        spool.write(
-            path,
-            run_id=run.run_id,
-            experiment_id=run.experiment_id,
-            tracking_uri=run.tracking_uri,
-            undelivered=dataclasses.replace(left, reason=self._redact(left.reason)),
-        )
-
-    def _metric_key(self, run: _Run, what: tuple[str, ...]) -> str:
-        key = run.metric_keys.get(what)
-        if key is None:
-            if what[0] == "node":
-                raw = f"{NODE_DURATION_PREFIX}/{what[1]}"
-            else:
-                name, subject = what[1], what[2]
-                raw = name if subject == "run" else f"{name}/{subject}"
-            key = run.metric_keys[what] = naming.sanitize_key(self._redact(raw))
-        return key
-
-    def _log_metric_dataset(self, run: _Run, name: str, spec: DatasetSpec, data: Any) -> None:
-        try:
-            rows = metric_rows(name, spec.options, data)
-        except ValueError as error:
-            self._monitoring_failed(ValueError(f"dataset '{name}' ({spec.where}): {error}"))
-            return
-        run.logger.metrics(
-            (naming.sanitize_key(self._redact(key)), value, step) for key, value, step in rows
-        )
-
-    def _log_artifact(self, run: _Run, name: str, spec: DatasetSpec) -> None:
-        catalog = run.catalog
-        if catalog is None or name not in catalog:
-            return
-        dataset = catalog.get_dataset(name)
-        try:
-            resolve = getattr(dataset, "resolve_load_path", None)
-            path = resolve() if callable(resolve) else dataset.filepath
-        except Exception as error:
-            self._monitoring_failed(error)
-            return
-        if path is None:
-            self._monitoring_failed(
-                ValueError(f"dataset '{name}' is declared an artifact but has no file")
-            )
-            return
-        text = str(path)
-        if text.startswith("file://"):
-            text = text[len("file://") :]
-        if "://" in text:
-            self._monitoring_failed(
-                ValueError(
-                    f"dataset '{name}' is declared an artifact but lives at "
-                    f"{self._redact(text)}; only local files are uploaded"
-                )
-            )
-            return
-        local = Path(text)
-        folder = spec.options.get("artifact_path") or naming.sanitize_key(name)
-        run_id = run.run_id
-
-        def upload(client: Any) -> None:
-            if local.is_dir():
-                client.log_artifacts(run_id, str(local), folder)
-            else:
-                client.log_artifact(run_id, str(local), folder)
-
-        record = {"kind": "artifact", "local_path": str(local.resolve()), "artifact_path": folder}
-        run.logger.upload(Upload(f"artifact {local}", upload, record))
-
-    def _log_model(
-        self, run: _Run, node: Node, name: str, model: Any, inputs: Mapping[str, Any]
-    ) -> None:
-        from hookline_mlflow.models import log_model, pick_example
-
-        spec = run.declared[name]
-        try:
-            example_name, example = pick_example(spec.options, node.inputs, inputs)
-            copy = getattr(example, "copy", None)
-            if callable(copy):
-                # The upload runs later, on another thread: keep the rows as they are now.
-                example = copy()
-        except Exception as error:
-            logger.debug("hookline-mlflow: no input example for %s: %s", name, error)
-            example_name, example = None, None
-        tags = {"hookline.dataset": name, "hookline.node": node.name}
-        if example_name is not None:
-            tags["hookline.input_example"] = example_name
-        model_name = naming.sanitize_key(str(spec.options.get("name") or name))
-
-        def upload(client: Any) -> None:
-            log_model(
-                client,
-                run_id=run.run_id,
-                experiment_id=run.experiment_id,
-                model=model,
-                name=model_name,
-                options=spec.options,
-                example=example,
-                tags=tags,
-                server=is_http(run.tracking_uri),
-            )
-
-        run.logger.upload(Upload(f"model {model_name}", upload))
-
-    def _node_finished(self, run: _Run) -> None:
-        """In a worker: send what the node recorded before its result goes back (a worker may
-        be stopped as soon as the run ends); during an outage, keep it in a spool file."""
-        run.logger.flush(wait=self._config.wait_for_server)
-        if run.logger.outage_since is not None:
-            self._spill_worker(run, run.logger.take_undelivered())
-
-
-def metric_rows(name: str, options: Mapping[str, Any], data: Any) -> list[tuple[str, float, int]]:
-    """The ``(key, value, step)`` metric values of a dataset declared ``log_as: metric``.
-
-    ``data`` is a number (metric ``key``, default the dataset's name), a mapping of names to
-    numbers (metrics ``<key>.<name>``, or ``<name>`` without ``key``; nested mappings give
-    dotted names), ``{"value": x, "step": n}``, or a list of numbers (one value per step).
-
-    Raises:
-        ValueError: If ``data`` is none of these.
-    """
-    prefix = options.get("key")
-    step = int(options.get("step", 0))
-    rows: list[tuple[str, float, int]] = []
-
-    def walk(key: str, value: Any) -> None:
-        number = naming.metric_value(value)
-        if number is not None:
-            rows.append((key, number, step))
-        elif isinstance(value, Mapping) and "value" in value and set(value) <= {"value", "step"}:
-            number = naming.metric_value(value["value"])
-            item_step = value.get("step", step)
-            if number is None or isinstance(item_step, bool) or not isinstance(item_step, int):
-                raise ValueError(f"'{key}' must hold a number as value and a whole number as step")
-            rows.append((key, number, item_step))
-        elif isinstance(value, Mapping):
-            for sub, item in value.items():
-                walk(f"{key}.{sub}" if key else str(sub), item)
-        elif isinstance(value, list | tuple):
-            for index, item in enumerate(value):
-                number = naming.metric_value(item)
-                if number is None:
-                    raise ValueError(f"'{key}' holds a list with a value that is not a number")
-                rows.append((key, number, step + index))
-        else:
-            raise ValueError(
-                f"a metric dataset holds a number, a mapping of names to numbers, or a list "
-                f"of numbers, not a {type(value).__name__}"
-            )
-
-    if isinstance(data, Mapping) and not ("value" in data and set(data) <= {"value", "step"}):
-        if not data:
-            raise ValueError("the mapping is empty")
-        for sub, item in data.items():
-            walk(f"{prefix}.{sub}" if prefix else str(sub), item)
-    else:
-        walk(prefix or name, data)
-    return rows
-
-
-#: How many names a message lists before it says "and N more".
-LISTED_NAMES = 20
-
-
-def describe_undelivered(left: Undelivered, owned: bool) -> str:
-    """What ``left`` holds, naming every key (up to :data:`LISTED_NAMES` of each kind)."""
-    parts = []
-    for label, keys in (
-        ("metric value(s)", [row[0] for row in left.metrics]),
-        ("param(s)", [item[0] for item in left.params]),
-        ("tag(s)", [item[0] for item in left.tags]),
-    ):
-        if keys:
-            parts.append(f"{len(keys)} {label} ({_names(keys)})")
-    kept = [u.what for u in left.uploads if u.record is not None]
-    lost = [u.what for u in left.uploads if u.record is None]
-    if kept:
-        parts.append(f"{len(kept)} upload(s) ({_names(kept)})")
-    if lost:
-        parts.append(
-            f"{len(lost)} upload(s) that cannot be kept and are lost ({_names(lost)}: a model "
-            "exists only in the process that made it; run the pipeline again to log it)"
-        )
-    if left.status is not None:
-        parts.append(
-            f"the end status {left.status} (the server shows the run RUNNING until it is sent)"
-            if owned
-            else f"the end status {left.status}"
-        )
-    return "; ".join(parts) or "nothing"
-
-
-def _names(keys: list[str]) -> str:
-    distinct = list(dict.fromkeys(keys))
-    shown = ", ".join(distinct[:LISTED_NAMES])
-    more = len(distinct) - LISTED_NAMES
-    return f"{shown}, and {more} more" if more > 0 else shown
-
-
-def _flush_fluent_async_logging() -> None:
-    """Flush what nodes or other hooks logged with MLflow's own async logging (``mlflow.log_*``
-    with ``synchronous=False``). Only when a tracking URI is set: with none, MLflow would
-    create its default store (``./mlflow.db``) just to find nothing to flush."""
-    mlflow = sys.modules.get("mlflow")
-    if mlflow is not None and mlflow.is_tracking_uri_set():
-        mlflow.flush_async_logging()
-
-
-def _logs_as(spec: DatasetSpec | None, kind: str) -> bool:
-    return spec is not None and spec.log_as == kind
+            run_lifecycle.end_leftover_run(run, self._config.wait_for_server)
 
 
 def _tracking_credentials(credentials: Mapping[str, Any], entry: str, where: str) -> dict[str, str]:
@@ -992,59 +409,3 @@ def _tracking_credentials(credentials: Mapping[str, Any], entry: str, where: str
     return {
         CREDENTIAL_ENV_VARS[key]: str(value) for key, value in found.items() if value is not None
     }
-
-
-def _experiment(client: Any, name: str, uri: str, project_path: Path) -> str:
-    """The id of experiment ``name``, created (or restored from deletion) if needed."""
-    from mlflow.exceptions import MlflowException
-
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        if getattr(found, "lifecycle_stage", "active") == "deleted":
-            client.restore_experiment(found.experiment_id)
-        return str(found.experiment_id)
-    location = None
-    if urllib.parse.urlsplit(uri).scheme in ("sqlite", ""):
-        # A local store keeps its artifacts in the project too, wherever the run is started
-        # from (MLflow's default is relative to the current folder).
-        location = (project_path / "mlartifacts").resolve().as_uri()
-    try:
-        return str(client.create_experiment(name, artifact_location=location))
-    except MlflowException as error:
-        if getattr(error, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
-            raise
-        # Another process created it first.
-        return str(client.get_experiment_by_name(name).experiment_id)
-
-
-def _git(path: Path) -> tuple[str, bool] | None:
-    """The commit and whether tracked files changed, or ``None`` outside a git repository."""
-    import subprocess
-
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if head.returncode != 0:
-            return None
-        status = subprocess.run(
-            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip(), bool(status.stdout.strip())
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (a container with a bare uid)
-        return "unknown"

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 #: MLflow's limits (``mlflow.utils.validation``), kept here so that the hot path never imports
-#: MLflow; :func:`hookline_mlflow.tracking.check_limits` compares them with the installed one.
+#: MLflow; :func:`hookline_mlflow.run_logger.check_limits` compares them with the installed one.
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000

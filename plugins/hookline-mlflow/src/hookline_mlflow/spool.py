@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hookline.secrets import redact_userinfo, strip_userinfo
+from hookline.plugin import redact_userinfo, strip_userinfo
+from hookline_mlflow.run_logger import Undelivered, split_batches
 from hookline_mlflow.store import KeyValue, MetricRow
-from hookline_mlflow.tracking import Undelivered, split_batches
 
 #: The file name pattern of spool files.
 SUFFIX = ".jsonl"

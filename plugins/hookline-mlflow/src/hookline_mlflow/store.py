@@ -7,7 +7,7 @@ went away. Those settings are process-wide environment variables, which this plu
 change under the project's own MLflow calls. So, for an ``http(s)://`` server, :class:`HttpStore`
 sends ``log-batch`` and ``runs/update`` requests itself through MLflow's REST helper with no
 retry and a short timeout (the plugin retries on its own schedule, see
-:mod:`hookline_mlflow.tracking`); every other store (SQLite, Databricks...) goes through
+:mod:`hookline_mlflow.run_logger`); every other store (SQLite, Databricks...) goes through
 ``MlflowClient`` as it is.
 
 MLflow is imported only inside functions.
@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from hookline.secrets import strip_userinfo
+from hookline.plugin import strip_userinfo
 
 #: Seconds one request to a tracking server may take before it counts as unanswered.
 REQUEST_TIMEOUT = 10

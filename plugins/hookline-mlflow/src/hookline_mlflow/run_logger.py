@@ -19,6 +19,9 @@ the end of the run :meth:`RunLogger.close` waits for it a bounded time; what is 
 delivered is returned (:class:`Undelivered`) for the hooks to keep in a spool file
 (:mod:`hookline_mlflow.spool`).
 
+The logger reads time and waits through a :class:`hookline_mlflow.clock.Clock`: the system's
+in every run, one a test steps by hand in its tests.
+
 MLflow is imported here only inside functions: importing this module costs nothing.
 """
 
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hookline_mlflow import naming
+from hookline_mlflow.clock import SYSTEM_CLOCK, Clock
 from hookline_mlflow.store import KeyValue, MetricRow, Rejected, Store, now_ms
 
 logger = logging.getLogger("hookline_mlflow")
@@ -188,6 +192,8 @@ class RunLogger:
             while the store answers: that data is dropped, the run goes on.
         on_outage: Called with the exception when the store stops answering.
         on_recovery: Called with what was delivered (entities, uploads) when it is back.
+        clock: What the logger reads time from and waits by (the system's; a test steps its
+            own).
     """
 
     def __init__(
@@ -200,6 +206,7 @@ class RunLogger:
         on_error: Callable[[BaseException], None],
         on_outage: Callable[[BaseException], None],
         on_recovery: Callable[[int, int], None],
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.run_id = run_id
         self.asynchronous = asynchronous
@@ -209,6 +216,7 @@ class RunLogger:
         self._on_error = on_error
         self._on_outage = on_outage
         self._on_recovery = on_recovery
+        self._clock = clock
         self._lock = threading.Lock()
         # Held while sending, so that batches leave in the order they were made.
         self._send_lock = threading.Lock()
@@ -230,7 +238,7 @@ class RunLogger:
         self._upload_thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._closed = False
-        #: When the store stopped answering (``time.monotonic()``), while it does not.
+        #: When the store stopped answering (the clock's ``monotonic()``), while it does not.
         self.outage_since: float | None = None
         self._outage_error: BaseException | None = None
         self._next_try = 0.0
@@ -321,7 +329,7 @@ class RunLogger:
         check (up to :data:`hookline_mlflow.store.PROBE_TIMEOUT` seconds) each time."""
         if self.outage_since is None or not self.asynchronous:
             self._send()
-        self._wait_for_uploads(None if wait is None else time.monotonic() + wait)
+        self._wait_for_uploads(None if wait is None else self._clock.monotonic() + wait)
 
     def close(self, status: str | None, wait: float) -> Undelivered:
         """Deliver everything, end the run with ``status`` (``None``: leave it as it is), and
@@ -334,7 +342,7 @@ class RunLogger:
         Returns:
             What could not be delivered (empty when everything was).
         """
-        deadline = time.monotonic() + wait
+        deadline = self._clock.monotonic() + wait
         try:
             try:
                 self._deliver(deadline)
@@ -358,8 +366,8 @@ class RunLogger:
         """Send everything and wait for the uploads, retrying until ``deadline``."""
         self._send(force=True)
         self._wait_for_uploads(deadline)
-        while self._undelivered_count() and time.monotonic() < deadline:
-            time.sleep(min(RETRY_INTERVAL, max(0.0, deadline - time.monotonic())))
+        while self._undelivered_count() and self._clock.monotonic() < deadline:
+            self._clock.sleep(min(RETRY_INTERVAL, max(0.0, deadline - self._clock.monotonic())))
             self._send(force=True)
             self._wait_for_uploads(deadline)
 
@@ -422,7 +430,7 @@ class RunLogger:
 
     def _loop(self) -> None:
         while not self._closed:
-            self._wake.wait(FLUSH_INTERVAL)
+            self._clock.wait(self._wake, FLUSH_INTERVAL)
             self._wake.clear()
             if not self._closed:
                 self._send_in_background()
@@ -441,10 +449,10 @@ class RunLogger:
             # while this call sends (perhaps nothing at all) is not.
             checked_the_outage = self.outage_since is not None
             if checked_the_outage:
-                if not force and time.monotonic() < self._next_try:
+                if not force and self._clock.monotonic() < self._next_try:
                     return
                 if not self.store.is_up():
-                    self._next_try = time.monotonic() + RETRY_INTERVAL
+                    self._next_try = self._clock.monotonic() + RETRY_INTERVAL
                     return
             with self._lock:
                 metrics, self._metrics = self._metrics, []
@@ -483,11 +491,11 @@ class RunLogger:
         # Test-and-set under the lock: the logger and upload threads may meet the outage at
         # once, and only the first one warns and keeps its error.
         with self._lock:
-            self._next_try = time.monotonic() + RETRY_INTERVAL
+            self._next_try = self._clock.monotonic() + RETRY_INTERVAL
             first = self.outage_since is None
             if first:
                 self._outage_error = error
-                self.outage_since = time.monotonic()
+                self.outage_since = self._clock.monotonic()
                 self._held_entities = 0
         if first:
             self._on_outage(error)
@@ -583,12 +591,12 @@ class RunLogger:
         while True:
             with self._upload_cond:
                 if self._uploads_busy:
-                    self._upload_cond.wait(RETRY_INTERVAL)
+                    self._clock.wait(self._upload_cond, RETRY_INTERVAL)
                 thread = self._upload_thread
                 if not self._uploads_busy or thread is None or not thread.is_alive():
                     return
             # Probed outside the lock: the hot path takes it.
-            expired = deadline is not None and time.monotonic() >= deadline
+            expired = deadline is not None and self._clock.monotonic() >= deadline
             if expired and (self.outage_since is not None or not self.store.is_up()):
                 return
 
