@@ -28,3 +28,17 @@ RUNNERS: dict[str, RunnerFactory] = {
     # One LocalCluster of 2 worker processes per test module (the dask_cluster fixture).
     "dask": lambda request: DaskRunner(address=request.getfixturevalue("dask_cluster")),
 }
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when the test advances it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` forward."""
+        self.now += seconds

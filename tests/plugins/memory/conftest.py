@@ -148,20 +148,6 @@ class SamplerSteps:
             self._changed.notify_all()
 
 
-class SteppedClock:
-    """A monotonic clock that moves only when the test advances it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock ``seconds`` forward."""
-        self.now += seconds
-
-
 def manager_with(*hooks: object) -> HookManager:
     """A hook manager with only ``hooks`` (no installed plugin)."""
     return create_hook_manager(hooks, load_entry_points=False)

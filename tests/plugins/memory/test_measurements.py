@@ -24,6 +24,7 @@ from hookline.measurements import publishing_to
 from hookline.runner import AbstractRunner, ProgressReporter, SequentialRunner, ThreadRunner
 from hookline_memory import SOURCE, MemoryHooks
 from hookline_memory.backends import PsutilBackend
+from tests.support import SteppedClock
 
 from .conftest import (
     MIB,
@@ -31,7 +32,6 @@ from .conftest import (
     MeasurementSink,
     SamplerSteps,
     SerialisingDataset,
-    SteppedClock,
     allocate,
     figures,
     manager_with,

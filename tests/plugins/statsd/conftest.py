@@ -113,17 +113,3 @@ def totals(lines: Iterable[str], kind: str) -> dict[str, float]:
         else:
             result[name] = float(value)
     return result
-
-
-class SteppedClock:
-    """A monotonic clock that moves only when the test advances it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock ``seconds`` forward."""
-        self.now += seconds

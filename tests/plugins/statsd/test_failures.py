@@ -19,9 +19,9 @@ from hookline.session import HooklineSession
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd import transport as transport_module
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon, free_port, statsd_daemon
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, SteppedClock
 
-from .conftest import SteppedClock, manager_with, totals, wait_for_lines
+from .conftest import manager_with, totals, wait_for_lines
 from .pipelines import identity
 
 PIPE = pipeline(

@@ -17,8 +17,9 @@ from hookline.runner import AbstractRunner
 from hookline_statsd import StatsdConfig, StatsdHooks
 from hookline_statsd.transport import create_client
 from tests.integration.servers.statsd_graphite import HOST, StatsdDaemon
+from tests.support import SteppedClock
 
-from .conftest import SteppedClock, hooks_for, manager_with, parse, totals, wait_for_lines
+from .conftest import hooks_for, manager_with, parse, totals, wait_for_lines
 from .pipelines import identity, keep_even, make_frame, names_of
 
 PIPE = pipeline(
