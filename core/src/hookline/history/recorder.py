@@ -15,17 +15,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from hookline.history.baseline import read_baseline
 from hookline.history.git import current_commit
-from hookline.history.guard import WATCHED, RegressionReport, find_regressions, publish
+from hookline.history.guard import RegressionReport, find_regressions, publish
 from hookline.history.location import history_path
 from hookline.history.records import (
-    MeasurementRow,
-    NodeRun,
+    MeasurementColumns,
+    NodeColumns,
     RunRecord,
     params_hash,
     structure_hash,
 )
-from hookline.history.store import HistoryStore, read_baseline
+from hookline.history.store import HistoryStore
 from hookline.history.thresholds import Thresholds, load_thresholds
 from hookline.measurements import Measurement
 from hookline.pipeline import Pipeline
@@ -91,7 +92,7 @@ class RunRecorder:
         try:
             baseline = read_baseline(
                 HistoryStore(self.path), record.pipeline, record.structure_hash,
-                self.thresholds.baseline_runs, WATCHED,
+                self.thresholds.baseline_runs,
             )  # fmt: skip
         except sqlite3.Error as error:
             logger.debug("No regression check: the history cannot be read: %s", error)
@@ -144,13 +145,8 @@ class RunRecorder:
             duration=time.perf_counter() - self._clock,
             status=_status(error),
             error=None if error is None else _describe(error),
-            nodes=[
-                NodeRun(r.name, r.status, r.seconds, r.worker, r.started, r.ended) for r in records
-            ],
-            measurements=[
-                MeasurementRow(m.name, m.value, m.unit, m.node, m.dataset, m.source)
-                for m in measurements
-            ],
+            nodes=NodeColumns.of(records),
+            measurements=MeasurementColumns.of(measurements),
         )
 
     def _structure_hash(self) -> str:
