@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from typing import TypeVar
 
 from hookline.history.records import MeasurementColumns
@@ -56,7 +57,7 @@ def read_baseline(
     found = store.completed_runs(pipeline, structure, runs, before)
     return Baseline(
         len(found),
-        medians([nodes.completed_durations() for nodes, _ in found]),
+        medians([durations for durations, _ in found]),
         medians([largest_watched(measurements) for _, measurements in found]),
     )
 
@@ -77,13 +78,21 @@ def largest_watched(measurements: MeasurementColumns) -> dict[Subject, float]:
 def medians(runs: Sequence[dict[Key, float]]) -> dict[Key, float]:
     """Each key's median over the runs that have it."""
     keys = list(dict.fromkeys(chain.from_iterable(runs)))
-    # One column per run, aligned on ``keys``, made in C; then one short sort per key.
+    # One column per run, aligned on ``keys``; each key's values sorted. All in C.
     columns = [list(map(run.get, keys)) for run in runs]
-    result: dict[Key, float] = {}
-    for key, values in zip(keys, zip(*columns, strict=True), strict=True):
-        present = sorted(v for v in values if v is not None) if None in values else sorted(values)
-        middle = len(present) // 2
-        result[key] = (
-            present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
-        )
-    return result
+    if all(len(run) == len(keys) for run in runs):  # the usual case: no value is missing
+        ordered = map(sorted, zip(*columns, strict=True))
+        middle = len(runs) // 2
+        if len(runs) % 2:
+            return dict(zip(keys, map(itemgetter(middle), ordered), strict=True))
+        return {key: (v[middle - 1] + v[middle]) / 2 for key, v in zip(keys, ordered, strict=True)}
+    return {
+        key: _median([v for v in values if v is not None])
+        for key, values in zip(keys, zip(*columns, strict=True), strict=True)
+    }
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

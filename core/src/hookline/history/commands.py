@@ -180,7 +180,7 @@ def report(run_id: str, output: Path, env: str | None, project: Path | None) -> 
     """Write one self-contained HTML page about run RUN_ID: its timeline per worker, each
     node against its baseline, the measurements, the regressions and the error (needs
     ``pip install "hookline[report]"``)."""
-    from hookline.history.baseline import read_baseline
+    from hookline.history.baseline import largest_watched, read_baseline
     from hookline.history.guard import find_regressions
     from hookline.history.report import render_report
     from hookline.history.thresholds import load_thresholds
@@ -194,8 +194,11 @@ def report(run_id: str, output: Path, env: str | None, project: Path | None) -> 
             store, record.pipeline, record.structure_hash, thresholds.baseline_runs,
             before=record.started,
         )  # fmt: skip
-        compared = record.status == "completed" and baseline.runs > 0
-        regressions = find_regressions(record, baseline, thresholds) if compared else []
+        regressions = []
+        if record.status == "completed" and baseline.runs > 0:
+            durations = record.nodes.completed_durations()
+            figures = largest_watched(record.measurements)
+            regressions = find_regressions(durations, figures, baseline, thresholds)
         page = render_report(record, baseline, regressions)
     except HooklineError as error:
         _fail(error)

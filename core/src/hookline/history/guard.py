@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hookline.history.baseline import Baseline, largest_watched
-from hookline.history.records import RunRecord
+from hookline.history.baseline import Baseline, Subject
 from hookline.history.thresholds import Limits, Thresholds
 from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
 
@@ -65,19 +64,28 @@ class RegressionReport:
 
 
 def find_regressions(
-    record: RunRecord, baseline: Baseline, thresholds: Thresholds
+    durations: dict[str, float],
+    figures: dict[Subject, float],
+    baseline: Baseline,
+    thresholds: Thresholds,
 ) -> list[Regression]:
-    """Every regression of ``record`` against ``baseline``."""
+    """Every regression of a run against ``baseline``.
+
+    Args:
+        durations: Node name -> seconds, of each node of the run that completed.
+        figures: Each watched measurement of the run at its largest (see
+            :func:`~hookline.history.baseline.largest_watched`).
+    """
     found = []
-    durations = baseline.durations
-    for name, duration in record.nodes.completed_durations().items():
-        base = durations.get(name)
+    base_durations = baseline.durations
+    for name, duration in durations.items():
+        base = base_durations.get(name)
         # No threshold makes a node that is not slower a regression: skip the lookup.
         if base is None or duration <= base:
             continue
         if _slower(duration, base, thresholds.of(name, None)):
             found.append(Regression("duration", "seconds", duration, base, node=name))
-    for (name, node, dataset), value in largest_watched(record.measurements).items():
+    for (name, node, dataset), value in figures.items():
         base = baseline.figures.get((name, node, dataset))
         if base is None:
             continue

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hookline.history.baseline import read_baseline
+from hookline.history.baseline import largest_watched, read_baseline
 from hookline.history.git import current_commit
 from hookline.history.guard import RegressionReport, find_regressions, publish
 from hookline.history.location import history_path
@@ -57,8 +57,8 @@ class RunRecorder:
         self._params = params
         self._started = time.time()
         self._clock = time.perf_counter()
-        # Made once per run, though both check() and finish() build the record.
-        self._structure: str | None = None
+        # Both check() and finish() need it; the pipeline does not change during the run.
+        self._structure = structure_hash(pipeline) if path is not None else ""
 
     @classmethod
     def start(
@@ -88,12 +88,11 @@ class RunRecorder:
         """
         if self.path is None:
             return None
-        record = self._record(records, measurements, None)
+        pipeline = self._pipeline_name()
         try:
             baseline = read_baseline(
-                HistoryStore(self.path), record.pipeline, record.structure_hash,
-                self.thresholds.baseline_runs,
-            )  # fmt: skip
+                HistoryStore(self.path), pipeline, self._structure, self.thresholds.baseline_runs
+            )
         except sqlite3.Error as error:
             logger.debug("No regression check: the history cannot be read: %s", error)
             return None
@@ -101,10 +100,12 @@ class RunRecorder:
             logger.info(
                 "No baseline yet for pipeline %s (no earlier successful run of this structure): "
                 "regressions are checked from the next run on.",
-                record.pipeline,
+                pipeline,
             )
             return RegressionReport(0, fail=self.thresholds.fail)
-        found = find_regressions(record, baseline, self.thresholds)
+        durations = {r.name: r.seconds for r in records if r.status == "completed"}
+        figures = largest_watched(MeasurementColumns.of(measurements))
+        found = find_regressions(durations, figures, baseline, self.thresholds)
         publish(found)
         return RegressionReport(baseline.runs, found, self.thresholds.fail)
 
@@ -135,8 +136,8 @@ class RunRecorder:
     ) -> RunRecord:
         return RunRecord(
             run_id=str(self._run_params["run_id"]),
-            pipeline=str(self._run_params.get("pipeline_name")),
-            structure_hash=self._structure_hash(),
+            pipeline=self._pipeline_name(),
+            structure_hash=self._structure,
             params_hash=params_hash(self._params),
             git_commit=current_commit(self._metadata.project_path),
             runner=str(self._run_params.get("runner")),
@@ -149,10 +150,8 @@ class RunRecorder:
             measurements=MeasurementColumns.of(measurements),
         )
 
-    def _structure_hash(self) -> str:
-        if self._structure is None:
-            self._structure = structure_hash(self._pipeline)
-        return self._structure
+    def _pipeline_name(self) -> str:
+        return str(self._run_params.get("pipeline_name"))
 
 
 def write_run(store: HistoryStore, record: RunRecord) -> bool:

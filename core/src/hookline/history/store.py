@@ -187,21 +187,26 @@ class HistoryStore:
 
     def completed_runs(
         self, pipeline: str, structure: str, runs: int, before: float | None = None
-    ) -> list[tuple[NodeColumns, MeasurementColumns]]:
-        """The nodes and measurements of the last ``runs`` completed runs of ``pipeline`` with
-        structure hash ``structure`` (started before ``before``, when given), in one query."""
+    ) -> list[tuple[dict[str, float], MeasurementColumns]]:
+        """Each node's seconds (by name) and the measurements of the last ``runs`` completed
+        runs of ``pipeline`` with structure hash ``structure`` (started before ``before``, when
+        given), in one query. Every node of a completed run completed."""
         if not self.path.exists():
             return []
         with self.connect() as connection:
             rows = connection.execute(
-                f"SELECT {_prefixed('n', _NODE_COLUMNS)}, {_prefixed('m', _MEASUREMENT_COLUMNS)} "
+                f"SELECT n.names, n.durations, {_prefixed('m', _MEASUREMENT_COLUMNS)} "
                 "FROM runs JOIN run_nodes AS n ON n.run = runs.id "
                 "JOIN run_measurements AS m ON m.run = runs.id "
                 "WHERE pipeline = ? AND structure_hash = ? AND status = 'completed' "
                 "AND started < ? ORDER BY started DESC, runs.id DESC LIMIT ?",
                 (pipeline, structure, float("inf") if before is None else before, runs),
             ).fetchall()
-        return [(node_columns(row[:5]), measurement_columns(row[5:])) for row in rows]
+        return [
+            (dict(zip(json.loads(row[0]), unpack_floats(row[1]), strict=True)),
+             measurement_columns(row[2:]))
+            for row in rows
+        ]  # fmt: skip
 
     def prune(self, keep: int) -> int:
         """Delete every run but the ``keep`` newest; return how many were deleted."""
