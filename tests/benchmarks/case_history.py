@@ -207,10 +207,9 @@ def _time_check(project: Path, repeats: int, outcome: CaseOutcome) -> float:
 def _commands(project: Path, repeats: int, outcome: CaseOutcome) -> tuple[float, float, float]:
     """Milliseconds of ``hookline runs`` and ``hookline runs compare`` on 10,000 runs, and of
     ``hookline --help`` (the command's start-up, for scale)."""
-    import json
     import sqlite3
 
-    from hookline.history.store import SCHEMA, pack_floats
+    from hookline.history.store import SCHEMA, pack_floats, pack_texts
 
     write_project(project, 10)
     path = project / ".hookline" / "runs.db"
@@ -227,7 +226,7 @@ def _commands(project: Path, repeats: int, outcome: CaseOutcome) -> tuple[float,
         connection.executemany(
             "INSERT INTO run_nodes VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (i + 1, json.dumps(names), json.dumps(["completed"] * 10), json.dumps(["main"] * 10),
+                (i + 1, pack_texts(names), pack_texts(["completed"] * 10), pack_texts(["main"] * 10),
                  pack_floats([0.01 * j for j in range(10)]), pack_floats([i + 1.0] * 10))
                 for i in range(HISTORY_RUNS)
             ],
@@ -235,9 +234,9 @@ def _commands(project: Path, repeats: int, outcome: CaseOutcome) -> tuple[float,
         connection.executemany(
             "INSERT INTO run_measurements VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (i + 1, json.dumps(["dataset.rows"] * 10), pack_floats(range(10)),
-                 json.dumps(["rows"] * 10), json.dumps(names),
-                 json.dumps([f"d{j}" for j in range(10)]), json.dumps(["hookline"] * 10))
+                (i + 1, pack_texts(["dataset.rows"] * 10), pack_floats(range(10)),
+                 pack_texts(["rows"] * 10), pack_texts(names),
+                 pack_texts([f"d{j}" for j in range(10)]), pack_texts(["hookline"] * 10))
                 for i in range(HISTORY_RUNS)
             ],
         )  # fmt: skip

@@ -3,9 +3,10 @@
 
 A run is one row of ``runs``; its nodes are one row of ``run_nodes`` and its measurements one
 row of ``run_measurements``, each field a column holding every node's (or measurement's)
-value: text fields as a JSON array (SQLite's ``json_each`` unnests them), numbers as an array
-of little-endian float64 (see :func:`pack_floats`). One row per run, not one per node, keeps
-recording a 10,000-node run and reading its baseline to milliseconds.
+value: text fields as a zlib-compressed JSON array (:func:`pack_texts`; statuses and workers
+repeat, and shrink a hundredfold), numbers as little-endian float64s (:func:`pack_floats`).
+One row per run, not one per node, keeps recording a 10,000-node run and reading its baseline
+to milliseconds.
 
 WAL mode and a busy timeout let concurrent runs of one project each add their run without
 losing the other's; a run's rows go in one transaction.
@@ -16,10 +17,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 from hookline.history.records import MeasurementColumns, NodeColumns, RunRecord
 
@@ -46,20 +49,20 @@ CREATE INDEX IF NOT EXISTS runs_by_run_id ON runs (run_id);
 CREATE INDEX IF NOT EXISTS runs_for_baseline ON runs (pipeline, structure_hash, status, started);
 CREATE TABLE IF NOT EXISTS run_nodes (
     run INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
-    names TEXT NOT NULL,
-    statuses TEXT NOT NULL,
-    workers TEXT NOT NULL,
+    names BLOB NOT NULL,
+    statuses BLOB NOT NULL,
+    workers BLOB NOT NULL,
     durations BLOB NOT NULL,
     ended BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS run_measurements (
     run INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
-    names TEXT NOT NULL,
+    names BLOB NOT NULL,
     "values" BLOB NOT NULL,
-    units TEXT NOT NULL,
-    nodes TEXT NOT NULL,
-    datasets TEXT NOT NULL,
-    sources TEXT NOT NULL
+    units BLOB NOT NULL,
+    nodes BLOB NOT NULL,
+    datasets BLOB NOT NULL,
+    sources BLOB NOT NULL
 );
 """
 
@@ -120,8 +123,8 @@ class HistoryStore:
             connection.execute(
                 f"INSERT INTO run_nodes (run, {_NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    run, json.dumps(nodes.names), json.dumps(nodes.statuses),
-                    json.dumps(nodes.workers), pack_floats(nodes.durations),
+                    run, pack_texts(nodes.names), pack_texts(nodes.statuses),
+                    pack_texts(nodes.workers), pack_floats(nodes.durations),
                     pack_floats(nodes.ended),
                 ),
             )  # fmt: skip
@@ -129,9 +132,9 @@ class HistoryStore:
                 f"INSERT INTO run_measurements (run, {_MEASUREMENT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    run, json.dumps(measurements.names), pack_floats(measurements.values),
-                    json.dumps(measurements.units), json.dumps(measurements.nodes),
-                    json.dumps(measurements.datasets), json.dumps(measurements.sources),
+                    run, pack_texts(measurements.names), pack_floats(measurements.values),
+                    pack_texts(measurements.units), pack_texts(measurements.nodes),
+                    pack_texts(measurements.datasets), pack_texts(measurements.sources),
                 ),
             )  # fmt: skip
 
@@ -203,7 +206,7 @@ class HistoryStore:
                 (pipeline, structure, float("inf") if before is None else before, runs),
             ).fetchall()
         return [
-            (dict(zip(json.loads(row[0]), unpack_floats(row[1]), strict=True)),
+            (dict(zip(unpack_texts(row[0]), unpack_floats(row[1]), strict=True)),
              measurement_columns(row[2:]))
             for row in rows
         ]  # fmt: skip
@@ -219,6 +222,17 @@ class HistoryStore:
                 (keep,),
             )
             return cursor.rowcount
+
+
+def pack_texts(values: Sequence[str | None]) -> bytes:
+    """``values`` as a JSON array, compressed (fast, not small: zlib's level 1)."""
+    return zlib.compress(json.dumps(values).encode(), 1)
+
+
+def unpack_texts(data: bytes) -> list[Any]:
+    """The values :func:`pack_texts` packed."""
+    values: list[Any] = json.loads(zlib.decompress(data))
+    return values
 
 
 def pack_floats(values: Iterable[float]) -> bytes:
@@ -238,21 +252,21 @@ def unpack_floats(data: bytes) -> array[float]:
     return unpacked
 
 
-def node_columns(row: tuple[str, str, str, bytes, bytes]) -> NodeColumns:
+def node_columns(row: tuple[bytes, bytes, bytes, bytes, bytes]) -> NodeColumns:
     """The :class:`NodeColumns` of a ``run_nodes`` row."""
     names, statuses, workers, durations, ended = row
     return NodeColumns(
-        json.loads(names), json.loads(statuses), json.loads(workers),
+        unpack_texts(names), unpack_texts(statuses), unpack_texts(workers),
         unpack_floats(durations), unpack_floats(ended),
     )  # fmt: skip
 
 
-def measurement_columns(row: tuple[str, bytes, str, str, str, str]) -> MeasurementColumns:
+def measurement_columns(row: tuple[bytes, bytes, bytes, bytes, bytes, bytes]) -> MeasurementColumns:
     """The :class:`MeasurementColumns` of a ``run_measurements`` row."""
     names, values, units, nodes, datasets, sources = row
     return MeasurementColumns(
-        json.loads(names), unpack_floats(values), json.loads(units), json.loads(nodes),
-        json.loads(datasets), json.loads(sources),
+        unpack_texts(names), unpack_floats(values), unpack_texts(units), unpack_texts(nodes),
+        unpack_texts(datasets), unpack_texts(sources),
     )  # fmt: skip
 
 
