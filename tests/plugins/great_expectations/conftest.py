@@ -42,7 +42,12 @@ GX_MAJOR = _installed_major()
 
 # GX Core 1.x and great_expectations 0.15.x cannot share an environment: each environment
 # collects the tests of its own release (the 0.15.x ones run in nox -s legacy_great_expectations).
-GX1_TESTS = ["test_gx1.py", "test_gx1_checkpoints.py", "test_gx1_context_files.py"]
+GX1_TESTS = [
+    "test_gx1.py",
+    "test_gx1_checkpoints.py",
+    "test_gx1_context_files.py",
+    "test_gx1_regressions.py",
+]
 LEGACY_TESTS = ["test_legacy.py", "test_seed_legacy.py"]
 if GX_MAJOR is None:
     collect_ignore = GX1_TESTS + LEGACY_TESTS
