@@ -55,10 +55,17 @@ def read_baseline(
         sqlite3.Error: If the history cannot be read.
     """
     found = store.completed_runs(pipeline, structure, runs, before)
+    first = found[0][0] if found else []
+    if all(names is first for names, _, _ in found):
+        # The usual case: every run's nodes ended in one order (the store then hands over one
+        # list of names), so the durations line up as they are.
+        durations = dict(zip(first, column_medians([d for _, d, _ in found]), strict=True))
+    else:
+        durations = medians([dict(zip(names, d, strict=True)) for names, d, _ in found])
     return Baseline(
         len(found),
-        medians([durations for durations, _ in found]),
-        medians([largest_watched(measurements) for _, measurements in found]),
+        durations,
+        medians([largest_watched(measurements) for _, _, measurements in found]),
     )
 
 
@@ -78,18 +85,24 @@ def largest_watched(measurements: MeasurementColumns) -> dict[Subject, float]:
 def medians(runs: Sequence[dict[Key, float]]) -> dict[Key, float]:
     """Each key's median over the runs that have it."""
     keys = list(dict.fromkeys(chain.from_iterable(runs)))
-    # One column per run, aligned on ``keys``; each key's values sorted. All in C.
-    columns = [list(map(run.get, keys)) for run in runs]
     if all(len(run) == len(keys) for run in runs):  # the usual case: no value is missing
-        ordered = map(sorted, zip(*columns, strict=True))
-        middle = len(runs) // 2
-        if len(runs) % 2:
-            return dict(zip(keys, map(itemgetter(middle), ordered), strict=True))
-        return {key: (v[middle - 1] + v[middle]) / 2 for key, v in zip(keys, ordered, strict=True)}
+        # One column per run, aligned on ``keys``, made in C.
+        aligned = [list(map(run.__getitem__, keys)) for run in runs]
+        return dict(zip(keys, column_medians(aligned), strict=True))
+    columns = [list(map(run.get, keys)) for run in runs]
     return {
         key: _median([v for v in values if v is not None])
         for key, values in zip(keys, zip(*columns, strict=True), strict=True)
     }
+
+
+def column_medians(columns: Sequence[Sequence[float]]) -> list[float]:
+    """The median of each position over ``columns`` of equal length (one column per run)."""
+    ordered = map(sorted, zip(*columns, strict=True))  # each position's values, sorted, in C
+    middle = len(columns) // 2
+    if len(columns) % 2:
+        return list(map(itemgetter(middle), ordered))
+    return [(values[middle - 1] + values[middle]) / 2 for values in ordered]
 
 
 def _median(values: list[float]) -> float:

@@ -52,7 +52,6 @@ class RunRecorder:
         self.path = path
         self.thresholds = thresholds
         self._metadata = metadata
-        self._pipeline = pipeline
         self._run_params = run_params
         self._params = params
         self._started = time.time()

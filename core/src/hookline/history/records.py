@@ -168,7 +168,8 @@ class RunRecord:
 
     def summary(self) -> dict[str, Any]:
         """The run's own fields, without its nodes and measurements (for JSON)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)[:-2]}
+        skipped = ("nodes", "measurements")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skipped}
 
     def as_dict(self) -> dict[str, Any]:
         """The run with a list of its nodes and one of its measurements (for JSON)."""

@@ -190,10 +190,13 @@ class HistoryStore:
 
     def completed_runs(
         self, pipeline: str, structure: str, runs: int, before: float | None = None
-    ) -> list[tuple[dict[str, float], MeasurementColumns]]:
-        """Each node's seconds (by name) and the measurements of the last ``runs`` completed
+    ) -> list[tuple[list[str], array[float], MeasurementColumns]]:
+        """The node names, their seconds and the measurements of the last ``runs`` completed
         runs of ``pipeline`` with structure hash ``structure`` (started before ``before``, when
-        given), in one query. Every node of a completed run completed."""
+        given), in one query. Every node of a completed run completed.
+
+        Runs whose nodes ended in the same order share one list of names (read once).
+        """
         if not self.path.exists():
             return []
         with self.connect() as connection:
@@ -205,11 +208,13 @@ class HistoryStore:
                 "AND started < ? ORDER BY started DESC, runs.id DESC LIMIT ?",
                 (pipeline, structure, float("inf") if before is None else before, runs),
             ).fetchall()
-        return [
-            (dict(zip(unpack_texts(row[0]), unpack_floats(row[1]), strict=True)),
-             measurement_columns(row[2:]))
-            for row in rows
-        ]  # fmt: skip
+        names: dict[bytes, list[str]] = {}  # one list per order the nodes ended in
+        found = []
+        for row in rows:
+            if row[0] not in names:
+                names[row[0]] = unpack_texts(row[0])
+            found.append((names[row[0]], unpack_floats(row[1]), measurement_columns(row[2:])))
+        return found
 
     def prune(self, keep: int) -> int:
         """Delete every run but the ``keep`` newest; return how many were deleted."""
