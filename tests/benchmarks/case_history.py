@@ -112,9 +112,10 @@ def run(config: BenchConfig) -> CaseOutcome:
              f"< {GUARD_LIMIT_MS:g} ms"],
         ],
         notes=[
-            "Medians. The whole-run figures include the runner and the session; the recording "
-            "figure is the history's own work at the end of the run, timed alone. The commands "
-            "are real processes (Python start-up included)."
+            "Medians. The whole-run figures include the runner and the session (and, history "
+            "on, the guard); the recording figure is the history's own work (starting the "
+            "recorder, which hashes the pipeline, and writing the run), timed alone. The commands "
+            "are real processes (Python start-up included), alternating with `hookline --help`."
         ],
     )  # fmt: skip
     outcome.tables.append(table)
