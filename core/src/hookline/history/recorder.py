@@ -18,14 +18,9 @@ from typing import Any
 from hookline.history.baseline import largest_watched, read_baseline
 from hookline.history.git import current_commit
 from hookline.history.guard import RegressionReport, find_regressions, publish
+from hookline.history.hashes import params_hash, structure_hash
 from hookline.history.location import history_path
-from hookline.history.records import (
-    MeasurementColumns,
-    NodeColumns,
-    RunRecord,
-    params_hash,
-    structure_hash,
-)
+from hookline.history.records import MeasurementColumns, NodeColumns, RunRecord
 from hookline.history.store import HistoryStore
 from hookline.history.thresholds import Thresholds, load_thresholds
 from hookline.measurements import Measurement

@@ -8,15 +8,12 @@ that iterating over the columns gives.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hookline.measurements import Measurement
-    from hookline.pipeline import Pipeline
     from hookline.runner.progress import NodeRecord
 
 
@@ -178,18 +175,3 @@ class RunRecord:
             "nodes": [asdict(node) for node in self.nodes],
             "measurements": [asdict(measurement) for measurement in self.measurements],
         }
-
-
-def structure_hash(pipeline: Pipeline) -> str:
-    """A short hash of ``pipeline``'s graph: node names with their inputs and outputs, in the
-    pipeline's (deterministic) run order."""
-    text = "\n".join(
-        f"{node.name}|{','.join(node.inputs)}|{','.join(node.outputs)}" for node in pipeline.nodes
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def params_hash(params: dict[str, Any]) -> str:
-    """A short hash of the run's parameters, stable across key order."""
-    text = json.dumps(params, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
