@@ -15,16 +15,21 @@ from typing import IO, Any
 from hookline.measurements import Measurement
 from hookline.node import Node
 from hookline.runner.progress import NodeRecord, ProgressReporter
+from hookline.tables import is_terminal, write_table
+
+# is_terminal is hookline.tables', named here too for the CLI, which asks before drawing a bar.
+__all__ = [
+    "RichProgressReporter",
+    "configure_logging",
+    "is_terminal",
+    "render_hook_table",
+    "render_summary",
+]
 
 #: Above this many nodes the summary shows the slowest ones and a total, not every node.
 SUMMARY_NODE_ROWS = 25
 
 PLAIN_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def is_terminal(stream: IO[str]) -> bool:
-    """Whether ``stream`` is attached to a terminal (so a progress bar makes sense)."""
-    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def configure_logging(level: str) -> None:
@@ -74,9 +79,9 @@ def render_summary(
 ) -> None:
     """Write the run summary: each node's status and duration, then the measurements."""
     rows = _node_rows(records)
-    _write_table(stream, "Nodes", ("node", "status", "seconds"), rows)
+    write_table(stream, "Nodes", ("node", "status", "seconds"), rows)
     if measurements:
-        _write_table(
+        write_table(
             stream,
             "Measurements",
             ("measurement", "unit", "count", "max", "max for"),
@@ -109,29 +114,10 @@ def _measurement_rows(measurements: Sequence[Measurement]) -> list[tuple[str, ..
     return rows
 
 
-def _write_table(
-    stream: IO[str], title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]
-) -> None:
-    if is_terminal(stream):
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*header, title=title)
-        for row in rows:
-            table.add_row(*row)
-        Console(file=stream).print(table)
-        return
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    line = "  ".join(f"{{:<{width}}}" for width in widths)
-    stream.write(f"{title}\n{line.format(*header)}\n")
-    for row in rows:
-        stream.write(line.format(*row) + "\n")
-
-
 def render_hook_table(implementations: Sequence[Any], stream: IO[str]) -> None:
     """Write ``hookline hooks``: every implementation with its source and firing order."""
     rows = [(i.hook, str(i.order), i.class_name, i.source) for i in implementations]
     if not rows:
         stream.write("No hook implementations are registered.\n")
         return
-    _write_table(stream, "Hook implementations", ("hook", "order", "class", "source"), rows)
+    write_table(stream, "Hook implementations", ("hook", "order", "class", "source"), rows)

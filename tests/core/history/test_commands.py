@@ -51,6 +51,23 @@ def test_runs_lists_newest_first_and_filters(history_project: Path) -> None:
     table = hookline("runs", "--project", project).output
     assert table.index(last) < table.index(failed) < table.index(first)
     assert "failed" in table
+    assert "newest of" not in table  # every run is listed
+
+
+def test_runs_says_when_its_limit_leaves_runs_out(history_project: Path) -> None:
+    first, failed, last = make_runs(history_project)
+    project = str(history_project)
+
+    table = hookline("runs", "--project", project, "--limit", "2").output
+
+    assert last in table
+    assert failed in table
+    assert first not in table
+    assert "Listed the 2 newest of 3 runs; --limit N lists more." in table
+    listed = json.loads(hookline("runs", "--project", project, "--json", "--limit", "2").output)
+    assert [r["run_id"] for r in listed] == [last, failed]
+    only_failed = hookline("runs", "--project", project, "--status", "failed", "--limit", "1")
+    assert "newest of" not in only_failed.output  # the one failed run is all there is
 
 
 def test_runs_show_prints_the_summary_tables_and_the_error(history_project: Path) -> None:

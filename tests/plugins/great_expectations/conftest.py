@@ -49,6 +49,7 @@ GX1_TESTS = [
     "test_gx1.py",
     "test_gx1_checkpoints.py",
     "test_gx1_context_files.py",
+    "test_gx1_regressions.py",
 ]
 LEGACY_TESTS = ["test_legacy.py", "test_seed_legacy.py"]
 if GX_MAJOR is None:

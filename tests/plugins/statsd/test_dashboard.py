@@ -60,6 +60,7 @@ def test_every_target_queries_under_the_prefix_variable_from_a_graphite_source()
         "Dataset loads and saves",
         "Runs and failures",
         "Memory peaks (hookline-memory)",
+        "Regressions",
     } <= titles
     assert len({panel["id"] for panel in board["panels"]}) == len(board["panels"])
 

@@ -4,7 +4,9 @@ and graphite-web answers every target of every panel of the shipped Grafana dash
 The whisper files must hold what the run did (node timings bracketing what each node measured
 of itself, row counts exact), and each panel target of ``grafana/dashboard.json`` sent to the
 render API, as Grafana's Graphite data source sends it, must return series that have points and
-carry the expected node and dataset names. A PNG of the node-duration panel, drawn by
+carry the expected node and dataset names. The regressions panel is checked on runs of its own,
+under a prefix of its own, so that the runs its baseline needs leave the exact figures of the
+first run alone. A PNG of the node-duration panel, drawn by
 graphite-web, is kept under ``$HOOKLINE_TEST_ARTIFACTS`` (default ``tests/artifacts/``).
 """
 
@@ -53,7 +55,7 @@ def _timed(name, seconds, work):
 
 def preprocess(companies, options):
     return _timed(
-        "preprocess companies", 0.15,
+        "preprocess companies", 0.15 + options.get("delay", 0),
         lambda: companies.assign(score=companies["rating"] * options["scale"]),
     )
 
@@ -241,6 +243,10 @@ def expected_series(prefix: str) -> dict[str, list[set[str]]]:
     }
 
 
+#: The panel test_the_regressions_panel_shows_each_regression_of_a_run checks.
+REGRESSIONS_PANEL = "Regressions"
+
+
 def with_points(series: list[dict[str, Any]]) -> set[str]:
     """The names of the series that hold at least one value."""
     return {s["target"] for s in series if any(v is not None for v, _ in s["datapoints"])}
@@ -252,7 +258,7 @@ def test_every_target_of_every_dashboard_panel_returns_the_expected_series(
     prefix, started = graphite_run["prefix"], graphite_run["started"]
     board = json.loads(DASHBOARD.read_text())
     expected = expected_series(prefix)
-    targets = panel_targets(board)
+    targets = [(t, q) for t, q in panel_targets(board) if t != REGRESSIONS_PANEL]
     assert {title for title, _ in targets} == set(expected), "a panel without expectations"
     graphite = statsd_graphite.graphite
     position: dict[str, int] = {}
@@ -273,6 +279,39 @@ def test_every_target_of_every_dashboard_panel_returns_the_expected_series(
             assert all(name.split(".")[0] in {"load", "save", "node"} for name in got), got
         else:
             assert got == want, (title, query, sorted(got ^ want))
+
+
+def test_the_regressions_panel_shows_each_regression_of_a_run(
+    statsd_graphite: StatsdGraphite,
+    make_project: ProjectFactory,
+    tmp_path: Path,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two runs make the baseline; in the third 'preprocess companies' sleeps 1.5 s more (more
+    # than 1.5 times and 0.5 s above its baseline) and 'train' has half its rows.
+    project = write_project(make_project, statsd_graphite, prefix)
+    monkeypatch.setenv("STATSD_TEST_TIMINGS", str(tmp_path / "timings.jsonl"))
+    monkeypatch.setenv(DISABLE, all_plugins_but("hookline-statsd"))
+    started = time.time()
+    for _ in range(2):
+        assert HooklineSession.create(project).run().regressions is not None
+    worse = {"model_options.test_size": 0.6, "model_options.delay": 1.5}
+    result = HooklineSession.create(project, extra_params=worse).run()
+    assert result.regressions is not None
+    found = {(r.kind, r.subject) for r in result.regressions.found}
+    assert found == {("duration", "preprocess companies"), ("rows", "train")}
+    board = json.loads(DASHBOARD.read_text())
+    (target,) = [t for title, t in panel_targets(board) if title == REGRESSIONS_PANEL]
+    query = target.replace("$prefix", prefix)
+    want = {"duration.preprocess_companies", "rows.train"}
+    deadline = time.monotonic() + 30
+    while True:
+        got = with_points(statsd_graphite.graphite.render(query, started))
+        if want <= got or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert got == want, (query, sorted(got ^ want))
 
 
 def test_graphite_web_draws_the_node_duration_panel(

@@ -9,7 +9,6 @@ import json
 import re
 import sys
 import time
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -61,17 +60,18 @@ def runs(
         return
     store = _store(project)
     try:
-        found = store.runs(pipeline, status, _parse_since(since), limit)
+        after = _parse_since(since)
+        found = store.runs(pipeline, status, after, limit)
     except HooklineError as error:
         _fail(error)
     if as_json:
-        _print_json([_run_summary(record) for record in found])
+        _print_json([record.summary() for record in found])
         return
     if not found:
         filtered = pipeline or status or since
         click.echo(f"No runs {'match' if filtered else 'recorded'} in {store.path}.")
         return
-    from hookline.console import _write_table
+    from hookline.tables import write_table
 
     rows = [
         (
@@ -81,7 +81,11 @@ def runs(
         for r in found
     ]  # fmt: skip
     header = ("run", "pipeline", "status", "runner", "started (UTC)", "seconds", "commit")
-    _write_table(sys.stdout, "Runs", header, rows)
+    write_table(sys.stdout, "Runs", header, rows)
+    if len(found) == limit:
+        total = store.count(pipeline, status, after)
+        if total > limit:
+            click.echo(f"Listed the {limit} newest of {total} runs; --limit N lists more.")
 
 
 @runs.command()
@@ -95,7 +99,7 @@ def show(run_id: str, as_json: bool, project: Path | None) -> None:
 
     record = _load(_store(project), run_id)
     if as_json:
-        _print_json(asdict(record))
+        _print_json(record.as_dict())
         return
     click.echo(
         f"Run {record.run_id}: {record.pipeline}, {record.status}, {record.runner}, "
@@ -122,16 +126,16 @@ def compare(first: str, second: str, as_json: bool, project: Path | None) -> Non
     if as_json:
         _print_json(comparison)
         return
-    from hookline.console import _write_table
+    from hookline.tables import write_table
 
     header = ("first", "second", "change", "change %")
-    _write_table(
+    write_table(
         sys.stdout,
         f"Nodes (seconds): {first} -> {second}",
         ("node", *header),
         [(row["node"], *_changes(row)) for row in comparison["nodes"]],
     )
-    _write_table(
+    write_table(
         sys.stdout,
         "Measurements",
         ("measurement", "of", "unit", *header),
@@ -176,9 +180,9 @@ def report(run_id: str, output: Path, env: str | None, project: Path | None) -> 
     """Write one self-contained HTML page about run RUN_ID: its timeline per worker, each
     node against its baseline, the measurements, the regressions and the error (needs
     ``pip install "hookline[report]"``)."""
-    from hookline.history.guard import WATCHED, find_regressions
+    from hookline.history.baseline import largest_watched, read_baseline
+    from hookline.history.guard import find_regressions
     from hookline.history.report import render_report
-    from hookline.history.store import read_baseline
     from hookline.history.thresholds import load_thresholds
     from hookline.plugin_config import project_config_loader
 
@@ -187,11 +191,14 @@ def report(run_id: str, output: Path, env: str | None, project: Path | None) -> 
     try:
         thresholds = load_thresholds(project_config_loader(project, env or record.env)[0])
         baseline = read_baseline(
-            store, record.pipeline, record.structure_hash, thresholds.baseline_runs, WATCHED,
+            store, record.pipeline, record.structure_hash, thresholds.baseline_runs,
             before=record.started,
         )  # fmt: skip
-        compared = record.status == "completed" and baseline.runs > 0
-        regressions = find_regressions(record, baseline, thresholds) if compared else []
+        regressions = []
+        if record.status == "completed" and baseline.runs > 0:
+            durations = record.nodes.completed_durations()
+            figures = largest_watched(record.measurements)
+            regressions = find_regressions(durations, figures, baseline, thresholds)
         page = render_report(record, baseline, regressions)
     except HooklineError as error:
         _fail(error)
@@ -251,12 +258,6 @@ def _parse_since(text: str | None) -> float | None:
 
 def _when(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _run_summary(record: Any) -> dict[str, Any]:
-    summary = asdict(record)
-    del summary["nodes"], summary["measurements"]
-    return summary
 
 
 def _changes(row: dict[str, Any]) -> tuple[str, ...]:

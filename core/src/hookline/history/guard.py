@@ -7,17 +7,12 @@ a memory peak higher, a dataset with fewer rows, a validation failing where it p
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hookline.history.records import RunRecord
-from hookline.history.store import Baseline
+from hookline.history.baseline import Baseline, Subject
 from hookline.history.thresholds import Limits, Thresholds
 from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
-
-#: The measurements the guard compares, as SQL ``LIKE`` patterns.
-WATCHED = ("memory.%.peak", "dataset.rows", "validation.failed")
 
 
 @dataclass(frozen=True)
@@ -69,25 +64,34 @@ class RegressionReport:
 
 
 def find_regressions(
-    record: RunRecord, baseline: Baseline, thresholds: Thresholds
+    durations: dict[str, float],
+    figures: dict[Subject, float],
+    baseline: Baseline,
+    thresholds: Thresholds,
 ) -> list[Regression]:
-    """Every regression of ``record`` against ``baseline``."""
+    """Every regression of a run against ``baseline``.
+
+    Args:
+        durations: Node name -> seconds, of each node of the run that completed.
+        figures: Each watched measurement of the run at its largest (see
+            :func:`~hookline.history.baseline.largest_watched`).
+    """
     found = []
-    for node in record.nodes:
-        history = baseline.durations.get(node.name)
-        if node.status != "completed" or not history:
+    base_durations = baseline.durations
+    for name, duration in durations.items():
+        base = base_durations.get(name)
+        # No threshold makes a node that is not slower a regression: skip the lookup.
+        if base is None or duration <= base:
             continue
-        base = _median(history)
-        if _slower(node.duration, base, thresholds.of(node.name, None)):
-            found.append(Regression("duration", "seconds", node.duration, base, node=node.name))
-    for (name, node_name, dataset), value in _largest(record).items():
-        figures = baseline.figures.get((name, node_name, dataset))
-        if not figures:
+        if _slower(duration, base, thresholds.of(name, None)):
+            found.append(Regression("duration", "seconds", duration, base, node=name))
+    for (name, node, dataset), value in figures.items():
+        base = baseline.figures.get((name, node, dataset))
+        if base is None:
             continue
-        base = _median(figures)
-        kind = _worse(name, value, base, thresholds.of(node_name, dataset))
+        kind = _worse(name, value, base, thresholds.of(node, dataset))
         if kind is not None:
-            found.append(Regression(kind, name, value, base, node=node_name, dataset=dataset))
+            found.append(Regression(kind, name, value, base, node=node, dataset=dataset))
     return found
 
 
@@ -121,23 +125,3 @@ def _worse(name: str, value: float, base: float, limits: Limits) -> str | None:
     elif name == "validation.failed" and limits.validation and value > 0 and base == 0:
         return "validation"
     return None
-
-
-def _largest(record: RunRecord) -> dict[tuple[str, str | None, str | None], float]:
-    """Each watched measurement of ``record`` by subject, at its largest."""
-    largest: dict[tuple[str, str | None, str | None], float] = {}
-    for m in record.measurements:
-        if _watched(m.name):
-            key = (m.name, m.node, m.dataset)
-            largest[key] = max(largest.get(key, m.value), m.value)
-    return largest
-
-
-def _watched(name: str) -> bool:
-    return name in ("dataset.rows", "validation.failed") or (
-        name.startswith("memory.") and name.endswith(".peak")
-    )
-
-
-def _median(values: list[float]) -> float:
-    return float(statistics.median(values))

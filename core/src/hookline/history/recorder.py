@@ -15,17 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from hookline.history.baseline import largest_watched, read_baseline
 from hookline.history.git import current_commit
-from hookline.history.guard import WATCHED, RegressionReport, find_regressions, publish
+from hookline.history.guard import RegressionReport, find_regressions, publish
+from hookline.history.hashes import params_hash, structure_hash
 from hookline.history.location import history_path
-from hookline.history.records import (
-    MeasurementRow,
-    NodeRun,
-    RunRecord,
-    params_hash,
-    structure_hash,
-)
-from hookline.history.store import HistoryStore, read_baseline
+from hookline.history.records import MeasurementColumns, NodeColumns, RunRecord
+from hookline.history.store import HistoryStore
 from hookline.history.thresholds import Thresholds, load_thresholds
 from hookline.measurements import Measurement
 from hookline.pipeline import Pipeline
@@ -51,13 +47,12 @@ class RunRecorder:
         self.path = path
         self.thresholds = thresholds
         self._metadata = metadata
-        self._pipeline = pipeline
         self._run_params = run_params
         self._params = params
         self._started = time.time()
         self._clock = time.perf_counter()
-        # Made once per run, though both check() and finish() build the record.
-        self._structure: str | None = None
+        # Both check() and finish() need it; the pipeline does not change during the run.
+        self._structure = structure_hash(pipeline) if path is not None else ""
 
     @classmethod
     def start(
@@ -87,12 +82,11 @@ class RunRecorder:
         """
         if self.path is None:
             return None
-        record = self._record(records, measurements, None)
+        pipeline = self._pipeline_name()
         try:
             baseline = read_baseline(
-                HistoryStore(self.path), record.pipeline, record.structure_hash,
-                self.thresholds.baseline_runs, WATCHED,
-            )  # fmt: skip
+                HistoryStore(self.path), pipeline, self._structure, self.thresholds.baseline_runs
+            )
         except sqlite3.Error as error:
             logger.debug("No regression check: the history cannot be read: %s", error)
             return None
@@ -100,10 +94,12 @@ class RunRecorder:
             logger.info(
                 "No baseline yet for pipeline %s (no earlier successful run of this structure): "
                 "regressions are checked from the next run on.",
-                record.pipeline,
+                pipeline,
             )
             return RegressionReport(0, fail=self.thresholds.fail)
-        found = find_regressions(record, baseline, self.thresholds)
+        durations = {r.name: r.seconds for r in records if r.status == "completed"}
+        figures = largest_watched(MeasurementColumns.of(measurements))
+        found = find_regressions(durations, figures, baseline, self.thresholds)
         publish(found)
         return RegressionReport(baseline.runs, found, self.thresholds.fail)
 
@@ -134,8 +130,8 @@ class RunRecorder:
     ) -> RunRecord:
         return RunRecord(
             run_id=str(self._run_params["run_id"]),
-            pipeline=str(self._run_params.get("pipeline_name")),
-            structure_hash=self._structure_hash(),
+            pipeline=self._pipeline_name(),
+            structure_hash=self._structure,
             params_hash=params_hash(self._params),
             git_commit=current_commit(self._metadata.project_path),
             runner=str(self._run_params.get("runner")),
@@ -144,19 +140,12 @@ class RunRecorder:
             duration=time.perf_counter() - self._clock,
             status=_status(error),
             error=None if error is None else _describe(error),
-            nodes=[
-                NodeRun(r.name, r.status, r.seconds, r.worker, r.started, r.ended) for r in records
-            ],
-            measurements=[
-                MeasurementRow(m.name, m.value, m.unit, m.node, m.dataset, m.source)
-                for m in measurements
-            ],
+            nodes=NodeColumns.of(records),
+            measurements=MeasurementColumns.of(measurements),
         )
 
-    def _structure_hash(self) -> str:
-        if self._structure is None:
-            self._structure = structure_hash(self._pipeline)
-        return self._structure
+    def _pipeline_name(self) -> str:
+        return str(self._run_params.get("pipeline_name"))
 
 
 def write_run(store: HistoryStore, record: RunRecord) -> bool:

@@ -1,17 +1,22 @@
-"""What the history keeps of one run: the run itself, each node, each measurement."""
+"""What the history keeps of one run: the run itself, its nodes, its measurements.
+
+A run's nodes and measurements are kept column by column (one list per field), not as one
+object per node: a run of 10,000 nodes is then turned into its record, written and read back
+as a baseline in milliseconds. :class:`NodeRun` and :class:`MeasurementRow` are the row view
+that iterating over the columns gives.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
-from hookline.pipeline import Pipeline
+if TYPE_CHECKING:
+    from hookline.measurements import Measurement
+    from hookline.runner.progress import NodeRecord
 
 
-# Plain slotted classes, not frozen ones: a run of 10,000 nodes makes 10,000 of them at its
-# end, and a frozen dataclass costs several times more to make.
 @dataclass(slots=True)
 class NodeRun:
     """How one node went in a recorded run.
@@ -46,6 +51,84 @@ class MeasurementRow:
 
 
 @dataclass
+class NodeColumns:
+    """Each node of a run, one list per field, in the order the nodes ended.
+
+    Iterating gives a :class:`NodeRun` per node.
+    """
+
+    names: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    workers: list[str] = field(default_factory=list)
+    durations: Sequence[float] = field(default_factory=list)
+    ended: Sequence[float] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, records: Sequence[NodeRecord]) -> NodeColumns:
+        """The columns of the run summary's node records."""
+        return cls(
+            [r.name for r in records],
+            [r.status for r in records],
+            [r.worker for r in records],
+            [r.seconds for r in records],
+            [r.ended for r in records],
+        )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[NodeRun]:
+        for name, status, worker, duration, ended in zip(
+            self.names, self.statuses, self.workers, self.durations, self.ended, strict=True
+        ):
+            yield NodeRun(name, status, duration, worker, ended - duration, ended)
+
+    def completed_durations(self) -> dict[str, float]:
+        """Node name -> seconds, of every node that completed."""
+        if "failed" not in self.statuses:  # the usual case, done in C
+            return dict(zip(self.names, self.durations, strict=True))
+        rows = zip(self.names, self.statuses, self.durations, strict=True)
+        return {name: duration for name, status, duration in rows if status == "completed"}
+
+
+@dataclass
+class MeasurementColumns:
+    """Every measurement of a run, one list per field, in the order they were published.
+
+    Iterating gives a :class:`MeasurementRow` per measurement.
+    """
+
+    names: list[str] = field(default_factory=list)
+    values: Sequence[float] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    nodes: list[str | None] = field(default_factory=list)
+    datasets: list[str | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, measurements: Sequence[Measurement]) -> MeasurementColumns:
+        """The columns of the run's measurements."""
+        return cls(
+            [m.name for m in measurements],
+            [float(m.value) for m in measurements],
+            [m.unit for m in measurements],
+            [m.node for m in measurements],
+            [m.dataset for m in measurements],
+            [m.source for m in measurements],
+        )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[MeasurementRow]:
+        for row in zip(
+            self.names, self.values, self.units, self.nodes, self.datasets, self.sources,
+            strict=True,
+        ):  # fmt: skip
+            yield MeasurementRow(*row)
+
+
+@dataclass
 class RunRecord:
     """One run, as the history stores it.
 
@@ -77,20 +160,18 @@ class RunRecord:
     duration: float
     status: str
     error: str | None = None
-    nodes: list[NodeRun] = field(default_factory=list)
-    measurements: list[MeasurementRow] = field(default_factory=list)
+    nodes: NodeColumns = field(default_factory=NodeColumns)
+    measurements: MeasurementColumns = field(default_factory=MeasurementColumns)
 
+    def summary(self) -> dict[str, Any]:
+        """The run's own fields, without its nodes and measurements (for JSON)."""
+        skipped = ("nodes", "measurements")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skipped}
 
-def structure_hash(pipeline: Pipeline) -> str:
-    """A short hash of ``pipeline``'s graph: node names with their inputs and outputs, in the
-    pipeline's (deterministic) run order."""
-    text = "\n".join(
-        f"{node.name}|{','.join(node.inputs)}|{','.join(node.outputs)}" for node in pipeline.nodes
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def params_hash(params: dict[str, Any]) -> str:
-    """A short hash of the run's parameters, stable across key order."""
-    text = json.dumps(params, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    def as_dict(self) -> dict[str, Any]:
+        """The run with a list of its nodes and one of its measurements (for JSON)."""
+        return {
+            **self.summary(),
+            "nodes": [asdict(node) for node in self.nodes],
+            "measurements": [asdict(measurement) for measurement in self.measurements],
+        }

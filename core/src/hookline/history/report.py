@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from hookline.errors import ConfigError
+from hookline.history.baseline import Baseline
 from hookline.history.guard import Regression
 from hookline.history.records import RunRecord
-from hookline.history.store import Baseline
 
 #: The measurement whose per-node peak is charted against its baseline (hookline-memory's).
 NODE_PEAK = "memory.node.peak"
@@ -109,11 +109,11 @@ def _against_baseline(record: RunRecord, baseline: Baseline) -> Any:
     figure.add_trace(go.Bar(name="this run", x=names, y=[n.duration for n in record.nodes],
                             marker_color="#4c78a8"), row=1, col=1)  # fmt: skip
     figure.add_trace(go.Bar(name="baseline", x=names, marker_color="#bab0ac",
-                            y=[_number(baseline.durations.get(name)) for name in names]),
+                            y=[baseline.durations.get(name) for name in names]),
                      row=1, col=1)  # fmt: skip
     if peaks:
         base_peaks = {
-            node: values for (name, node, dataset), values in baseline.figures.items()
+            node: value for (name, node, dataset), value in baseline.figures.items()
             if name == NODE_PEAK and dataset is None
         }  # fmt: skip
         this_run = go.Bar(
@@ -121,7 +121,7 @@ def _against_baseline(record: RunRecord, baseline: Baseline) -> Any:
             showlegend=False,
         )  # fmt: skip
         before = go.Bar(
-            name="baseline", x=names, y=[_number(base_peaks.get(n)) for n in names],
+            name="baseline", x=names, y=[base_peaks.get(n) for n in names],
             marker_color="#bab0ac", showlegend=False,
         )  # fmt: skip
         figure.add_trace(this_run, row=2, col=1)
@@ -132,7 +132,7 @@ def _against_baseline(record: RunRecord, baseline: Baseline) -> Any:
 
 def _node_table(record: RunRecord, baseline: Baseline) -> str:
     rows = [
-        (n.name, n.status, n.worker, f"{n.duration:.3f}", _median(baseline.durations.get(n.name)))
+        (n.name, n.status, n.worker, f"{n.duration:.3f}", _seconds(baseline.durations.get(n.name)))
         for n in record.nodes
     ]
     return _table(("node", "status", "worker", "seconds", "baseline seconds"), rows)
@@ -179,15 +179,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _median(values: list[float] | None) -> str:
-    number = _number(values)
-    return "" if number is None else f"{number:.3f}"
-
-
-def _number(values: list[float] | None) -> float | None:
-    import statistics
-
-    return float(statistics.median(values)) if values else None
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
 
 
 def _e(text: str) -> str:

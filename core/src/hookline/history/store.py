@@ -1,5 +1,12 @@
 """The run history's SQLite file: its schema, the one write per run, and the queries the
-``hookline runs`` commands make.
+``hookline runs`` commands and the regression guard make.
+
+A run is one row of ``runs``; its nodes are one row of ``run_nodes`` and its measurements one
+row of ``run_measurements``, each field a column holding every node's (or measurement's)
+value: text fields as a zlib-compressed JSON array (:func:`pack_texts`; statuses and workers
+repeat, and shrink a hundredfold), numbers as little-endian float64s (:func:`pack_floats`).
+One row per run, not one per node, keeps recording a 10,000-node run and reading its baseline
+to milliseconds.
 
 WAL mode and a busy timeout let concurrent runs of one project each add their run without
 losing the other's; a run's rows go in one transaction.
@@ -7,12 +14,17 @@ losing the other's; a run's rows go in one transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
-from hookline.history.records import MeasurementRow, NodeRun, RunRecord
+from hookline.history.records import MeasurementColumns, NodeColumns, RunRecord
 
 #: How long a write waits for another run's write to finish, in milliseconds.
 BUSY_TIMEOUT_MS = 10_000
@@ -34,32 +46,32 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started);
 CREATE INDEX IF NOT EXISTS runs_by_run_id ON runs (run_id);
-CREATE TABLE IF NOT EXISTS nodes (
-    run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    duration REAL NOT NULL,
-    worker TEXT NOT NULL,
-    started REAL NOT NULL,
-    ended REAL NOT NULL
+CREATE INDEX IF NOT EXISTS runs_for_baseline ON runs (pipeline, structure_hash, status, started);
+CREATE TABLE IF NOT EXISTS run_nodes (
+    run INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    names BLOB NOT NULL,
+    statuses BLOB NOT NULL,
+    workers BLOB NOT NULL,
+    durations BLOB NOT NULL,
+    ended BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS nodes_by_run ON nodes (run);
-CREATE TABLE IF NOT EXISTS measurements (
-    run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    value REAL NOT NULL,
-    unit TEXT NOT NULL,
-    node TEXT,
-    dataset TEXT,
-    source TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS run_measurements (
+    run INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    names BLOB NOT NULL,
+    "values" BLOB NOT NULL,
+    units BLOB NOT NULL,
+    nodes BLOB NOT NULL,
+    datasets BLOB NOT NULL,
+    sources BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS measurements_by_run ON measurements (run);
 """
 
 _RUN_COLUMNS = (
     "run_id, pipeline, structure_hash, params_hash, git_commit, runner, env, started, "
     "duration, status, error"
 )
+_NODE_COLUMNS = "names, statuses, workers, durations, ended"
+_MEASUREMENT_COLUMNS = 'names, "values", units, nodes, datasets, sources'
 
 
 class HistoryStore:
@@ -73,7 +85,8 @@ class HistoryStore:
         self.path = path
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading, closed at the end of the block."""
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         with closing(connection):
             connection.execute("PRAGMA foreign_keys = ON")
@@ -96,6 +109,7 @@ class HistoryStore:
             sqlite3.Error: If the file cannot be written (corrupt, locked, read-only).
             OSError: If its folder cannot be made.
         """
+        nodes, measurements = record.nodes, record.measurements
         with closing(self._open_for_writing()) as connection, connection:
             cursor = connection.execute(
                 f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -106,20 +120,23 @@ class HistoryStore:
                 ),
             )  # fmt: skip
             run = cursor.lastrowid
-            connection.executemany(
-                "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            connection.execute(
+                f"INSERT INTO run_nodes (run, {_NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    (run, n.name, n.status, n.duration, n.worker, n.started, n.ended)
-                    for n in record.nodes
+                    run, pack_texts(nodes.names), pack_texts(nodes.statuses),
+                    pack_texts(nodes.workers), pack_floats(nodes.durations),
+                    pack_floats(nodes.ended),
                 ),
-            )
-            connection.executemany(
-                "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )  # fmt: skip
+            connection.execute(
+                f"INSERT INTO run_measurements (run, {_MEASUREMENT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (run, m.name, m.value, m.unit, m.node, m.dataset, m.source)
-                    for m in record.measurements
+                    run, pack_texts(measurements.names), pack_floats(measurements.values),
+                    pack_texts(measurements.units), pack_texts(measurements.nodes),
+                    pack_texts(measurements.datasets), pack_texts(measurements.sources),
                 ),
-            )
+            )  # fmt: skip
 
     def runs(
         self,
@@ -135,38 +152,69 @@ class HistoryStore:
         query = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY started DESC, id DESC"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
-        with self._connect() as connection:
+        with self.connect() as connection:
             return [RunRecord(*row) for row in connection.execute(query, args)]
+
+    def count(
+        self, pipeline: str | None = None, status: str | None = None, since: float | None = None
+    ) -> int:
+        """How many runs :meth:`runs` would list without a limit."""
+        if not self.path.exists():
+            return 0
+        where, args = _filters(pipeline, status, since)
+        with self.connect() as connection:
+            (count,) = connection.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()
+        return int(count)
 
     def load(self, run_id: str) -> RunRecord | None:
         """The run ``run_id`` (the newest of that id) with its nodes and measurements."""
         if not self.path.exists():
             return None
-        with self._connect() as connection:
+        with self.connect() as connection:
             row = connection.execute(
-                f"SELECT id, {_RUN_COLUMNS} FROM runs WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                f"SELECT {_RUN_COLUMNS}, {_prefixed('n', _NODE_COLUMNS)}, "
+                f"{_prefixed('m', _MEASUREMENT_COLUMNS)} FROM runs "
+                "LEFT JOIN run_nodes AS n ON n.run = runs.id "
+                "LEFT JOIN run_measurements AS m ON m.run = runs.id "
+                "WHERE run_id = ? ORDER BY runs.id DESC LIMIT 1",
                 (run_id,),
             ).fetchone()
-            if row is None:
-                return None
-            record = RunRecord(*row[1:])
-            record.nodes = [
-                NodeRun(*node)
-                for node in connection.execute(
-                    "SELECT name, status, duration, worker, started, ended FROM nodes "
-                    "WHERE run = ? ORDER BY started, rowid",
-                    (row[0],),
-                )
-            ]
-            record.measurements = [
-                MeasurementRow(*measurement)
-                for measurement in connection.execute(
-                    "SELECT name, value, unit, node, dataset, source FROM measurements "
-                    "WHERE run = ? ORDER BY rowid",
-                    (row[0],),
-                )
-            ]
-            return record
+        if row is None:
+            return None
+        record = RunRecord(*row[:11])
+        if row[11] is not None:
+            record.nodes = node_columns(row[11:16])
+        if row[16] is not None:
+            record.measurements = measurement_columns(row[16:22])
+        return record
+
+    def completed_runs(
+        self, pipeline: str, structure: str, runs: int, before: float | None = None
+    ) -> list[tuple[list[str], array[float], MeasurementColumns]]:
+        """The node names, their seconds and the measurements of the last ``runs`` completed
+        runs of ``pipeline`` with structure hash ``structure`` (started before ``before``, when
+        given), in one query. Every node of a completed run completed.
+
+        Runs whose nodes ended in the same order share one list of names (read once).
+        """
+        if not self.path.exists():
+            return []
+        with self.connect() as connection:
+            rows = connection.execute(
+                f"SELECT n.names, n.durations, {_prefixed('m', _MEASUREMENT_COLUMNS)} "
+                "FROM runs JOIN run_nodes AS n ON n.run = runs.id "
+                "JOIN run_measurements AS m ON m.run = runs.id "
+                "WHERE pipeline = ? AND structure_hash = ? AND status = 'completed' "
+                "AND started < ? ORDER BY started DESC, runs.id DESC LIMIT ?",
+                (pipeline, structure, float("inf") if before is None else before, runs),
+            ).fetchall()
+        names: dict[bytes, list[str]] = {}  # one list per order the nodes ended in
+        found = []
+        for row in rows:
+            if row[0] not in names:
+                names[row[0]] = unpack_texts(row[0])
+            found.append((names[row[0]], unpack_floats(row[1]), measurement_columns(row[2:])))
+        return found
 
     def prune(self, keep: int) -> int:
         """Delete every run but the ``keep`` newest; return how many were deleted."""
@@ -179,6 +227,56 @@ class HistoryStore:
                 (keep,),
             )
             return cursor.rowcount
+
+
+def pack_texts(values: Sequence[str | None]) -> bytes:
+    """``values`` as a JSON array, compressed (fast, not small: zlib's level 1)."""
+    return zlib.compress(json.dumps(values).encode(), 1)
+
+
+def unpack_texts(data: bytes) -> list[Any]:
+    """The values :func:`pack_texts` packed."""
+    values: list[Any] = json.loads(zlib.decompress(data))
+    return values
+
+
+def pack_floats(values: Iterable[float]) -> bytes:
+    """``values`` as little-endian float64s, whatever this machine's byte order."""
+    packed = array("d", values)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_floats(data: bytes) -> array[float]:
+    """The numbers :func:`pack_floats` packed."""
+    unpacked = array("d")
+    unpacked.frombytes(data)
+    if sys.byteorder != "little":
+        unpacked.byteswap()
+    return unpacked
+
+
+def node_columns(row: tuple[bytes, bytes, bytes, bytes, bytes]) -> NodeColumns:
+    """The :class:`NodeColumns` of a ``run_nodes`` row."""
+    names, statuses, workers, durations, ended = row
+    return NodeColumns(
+        unpack_texts(names), unpack_texts(statuses), unpack_texts(workers),
+        unpack_floats(durations), unpack_floats(ended),
+    )  # fmt: skip
+
+
+def measurement_columns(row: tuple[bytes, bytes, bytes, bytes, bytes, bytes]) -> MeasurementColumns:
+    """The :class:`MeasurementColumns` of a ``run_measurements`` row."""
+    names, values, units, nodes, datasets, sources = row
+    return MeasurementColumns(
+        unpack_texts(names), unpack_floats(values), unpack_texts(units), unpack_texts(nodes),
+        unpack_texts(datasets), unpack_texts(sources),
+    )  # fmt: skip
+
+
+def _prefixed(table: str, columns: str) -> str:
+    return ", ".join(f"{table}.{column.strip()}" for column in columns.split(","))
 
 
 def _filters(
@@ -194,68 +292,3 @@ def _filters(
         clauses.append("started >= ?")
         args.append(since)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
-
-
-class Baseline:
-    """The figures of the last successful runs of one pipeline structure, for the guard.
-
-    Attributes:
-        runs: How many runs it was made of (0: no baseline yet).
-        durations: Node name -> its seconds in each run.
-        figures: (measurement, node, dataset) -> its largest value in each run.
-    """
-
-    def __init__(
-        self,
-        runs: int,
-        durations: dict[str, list[float]],
-        figures: dict[tuple[str, str | None, str | None], list[float]],
-    ) -> None:
-        self.runs = runs
-        self.durations = durations
-        self.figures = figures
-
-
-def read_baseline(
-    store: HistoryStore,
-    pipeline: str,
-    structure: str,
-    runs: int,
-    measurement_names: tuple[str, ...],
-    before: float | None = None,
-) -> Baseline:
-    """The last ``runs`` completed runs of ``pipeline`` with structure hash ``structure``.
-
-    Args:
-        measurement_names: The measurements wanted, as SQL ``LIKE`` patterns.
-        before: Only runs started before this time (seconds since the epoch).
-    """
-    if not store.path.exists():
-        return Baseline(0, {}, {})
-    with store._connect() as connection:
-        ids = [
-            row[0]
-            for row in connection.execute(
-                "SELECT id FROM runs WHERE pipeline = ? AND structure_hash = ? "
-                "AND status = 'completed' AND started < ? ORDER BY started DESC, id DESC LIMIT ?",
-                (pipeline, structure, float("inf") if before is None else before, runs),
-            )
-        ]
-        if not ids:
-            return Baseline(0, {}, {})
-        marks = ", ".join("?" * len(ids))
-        durations: dict[str, list[float]] = {}
-        for name, duration in connection.execute(
-            f"SELECT name, duration FROM nodes WHERE run IN ({marks}) AND status = 'completed'",
-            ids,
-        ):
-            durations.setdefault(name, []).append(duration)
-        likes = " OR ".join("name LIKE ?" for _ in measurement_names)
-        figures: dict[tuple[str, str | None, str | None], list[float]] = {}
-        for name, node, dataset, value in connection.execute(
-            f"SELECT name, node, dataset, MAX(value) FROM measurements "
-            f"WHERE run IN ({marks}) AND ({likes}) GROUP BY run, name, node, dataset",
-            [*ids, *measurement_names],
-        ):
-            figures.setdefault((name, node, dataset), []).append(value)
-    return Baseline(len(ids), durations, figures)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from hookline.history.guard import RegressionReport
 from hookline.history.records import RunRecord
-from hookline.measurements import Measurement
-from hookline.runner.progress import NodeRecord
+from hookline.tables import write_table
+
+# Imported only where used: ``hookline runs compare`` needs none of them.
+if TYPE_CHECKING:
+    from hookline.history.guard import RegressionReport
+    from hookline.measurements import Measurement
+    from hookline.runner.progress import NodeRecord
 
 
 def as_summary(record: RunRecord) -> tuple[list[NodeRecord], list[Measurement]]:
     """The node records and measurements of ``record``, as the run summary takes them."""
+    from hookline.measurements import Measurement
+    from hookline.runner.progress import NodeRecord
+
     nodes = [NodeRecord(n.name, n.duration, n.status, n.ended, n.worker) for n in record.nodes]
     measurements = [
         Measurement(m.name, m.value, m.unit, m.node, m.dataset, m.source)
@@ -43,7 +50,7 @@ def compare_runs(first: RunRecord, second: RunRecord) -> dict[str, Any]:
 
 
 def _durations(record: RunRecord) -> dict[str, float]:
-    return {node.name: node.duration for node in record.nodes}
+    return dict(zip(record.nodes.names, record.nodes.durations, strict=True))
 
 
 def _measurements(record: RunRecord) -> dict[tuple[str, str, str], float]:
@@ -70,9 +77,7 @@ def render_regressions(report: RegressionReport, stream: IO[str]) -> None:
     no regression; the lack of a baseline is logged once by the guard)."""
     if not report.found:
         return
-    from hookline.console import _write_table
-
-    _write_table(
+    write_table(
         stream,
         f"Regressions (against the median of {report.baseline_runs} earlier runs)",
         ("kind", "of", "figure", "this run", "baseline"),

@@ -122,6 +122,15 @@ _PANELS: list[tuple[str, str, str, list[str], str]] = [
         "How far memory rose above its start during each load, save and node "
         "(memory.<kind>.peak, published by hookline-memory).",
     ),
+    (
+        "Regressions",
+        "short",
+        "timeseries",
+        [f"aliasByNode({_GAUGES}.measurement.regression.*.*, -2, -1)"],
+        "Regressions the run history's guard found, as <kind>.<node or dataset>: a node slower, "
+        "a memory peak higher, fewer rows, a validation failing where its baseline passed "
+        "(measurement.regression.<kind>.<subject>, 1 per regression). Alert on any point.",
+    ),
 ]
 
 
