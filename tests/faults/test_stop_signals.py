@@ -338,7 +338,7 @@ def test_a_bad_grace_period_is_a_usage_error_naming_where_it_is_set(
     monkeypatch.delenv("HOOKLINE_STOP_GRACE_SECONDS")
     settings = project / "src" / project.name / "settings.py"
     settings.write_text(settings.read_text() + "\nSTOP_GRACE_SECONDS = -1\n")
-    with pytest.raises(ConfigError, match="STOP_GRACE_SECONDS in settings.py .* got -1"):
+    with pytest.raises(ConfigError, match=r"STOP_GRACE_SECONDS in settings\.py .* got -1"):
         HooklineSession.create(project).run()
 
 

@@ -71,7 +71,7 @@ class WorkerDied(RuntimeError):
     """
 
 
-class Terminated(KeyboardInterrupt):  # noqa: N818 (named after what happened, as KeyboardInterrupt)
+class Terminated(KeyboardInterrupt):
     """The run was stopped by a signal asking the process to end (SIGTERM, SIGHUP): what
     ``docker stop``, Kubernetes, systemd, Slurm or a closed terminal send.
 
