@@ -26,6 +26,11 @@ else:  # nox itself depends on tomli there
 nox.needs_version = ">=2024.3.2"  # the first release that knows the "uv|virtualenv" fallback
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "types", "tests", "legacy_great_expectations", "wheelhouse"]
+# uv installs without compiling bytecode, unlike pip: where Python may not write bytecode
+# itself (PYTHONDONTWRITEBYTECODE, a read-only site-packages), every run would compile every
+# import from source again. Set here, every uv command of every session inherits it, those of
+# _side_environment included; setdefault leaves UV_COMPILE_BYTECODE=0 to whoever sets it.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 ROOT = Path(__file__).resolve().parent
 CORE = ROOT / "core"

@@ -1,5 +1,6 @@
 """Interrupts and kills of a real ``hookline run`` process: Ctrl-C (SIGINT) in the middle of a
-node and in the middle of a save, and SIGKILL in the middle of a large file save."""
+node and in the middle of a save, and SIGKILL in the middle of a large file save. SIGTERM and
+SIGHUP, which take Ctrl-C's path, are in test_stop_signals.py."""
 
 from __future__ import annotations
 

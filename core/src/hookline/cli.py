@@ -2,8 +2,9 @@
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
 configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
-``on_regression: fail`` in regressions.yml); 130 interrupted with Ctrl-C (after
-``on_pipeline_error`` ran).
+``on_regression: fail`` in regressions.yml); 130 interrupted with Ctrl-C, 143 stopped by
+SIGTERM, 129 by SIGHUP (after ``on_pipeline_error`` ran, or at once on a second signal or at
+the end of the grace period: see :mod:`hookline.stop_signals`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from typing import Any
 import click
 
 from hookline import __version__
-from hookline.errors import ConfigError, HookFailed, HooklineError, RemoteTraceback
+from hookline.errors import (
+    ConfigError,
+    HookFailed,
+    HooklineError,
+    RemoteTraceback,
+    Terminated,
+)
 from hookline.history.commands import runs
 from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
 
@@ -196,6 +203,15 @@ def run(
             click.echo(_traceback_without_hookline(failure.__cause__), err=True, nl=False)
         click.echo(f"Error: {failure}", err=True)
         sys.exit(EXIT_FAILED)
+    except Terminated as stop:
+        # One line: what stopped the run, and how to finish it.
+        resume = (
+            f" To resume the run: {_resume_command(sys.argv[1:], stop.resume_from)}"
+            if stop.resume_from
+            else ""
+        )
+        click.echo(f"Stopped: the run was stopped by {stop.signal_name}.{resume}", err=True)
+        _exit_now(stop.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted: the run was stopped with Ctrl-C.", err=True)
         _exit_now(EXIT_INTERRUPTED)

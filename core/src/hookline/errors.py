@@ -3,12 +3,14 @@
 Everything deriving from :class:`HooklineError` is shown to the user as a single line
 (no traceback) by the CLI, which exits with code 2 for configuration and usage errors.
 :class:`WorkerDied` and :class:`RemoteTraceback` describe failures in the worker processes of
-``ParallelRunner`` and ``DaskRunner``.
+``ParallelRunner`` and ``DaskRunner``. :class:`Terminated` is how a run stopped by SIGTERM or
+SIGHUP ends, as ``KeyboardInterrupt`` is for Ctrl-C.
 """
 
 from __future__ import annotations
 
 import difflib
+import signal
 from collections.abc import Iterable
 
 
@@ -67,6 +69,43 @@ class WorkerDied(RuntimeError):
     known, the exit code or signal. Not a :class:`HooklineError`: like a node's own error, it
     is reported with ``on_pipeline_error`` and the resume command.
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """The run was stopped by a signal asking the process to end (SIGTERM, SIGHUP): what
+    ``docker stop``, Kubernetes, systemd, Slurm or a closed terminal send.
+
+    A ``KeyboardInterrupt``, so that it takes Ctrl-C's path everywhere (the runners stop their
+    workers, plugins end their work as killed, ``except Exception`` in user code cannot
+    swallow it), and so that code that must tell them apart can.
+
+    Attributes:
+        signum: The signal's number.
+        signal_name: The signal's name, e.g. ``"SIGTERM"``.
+        exit_code: What the process exits with: 128 plus the signal's number, as a shell
+            reports a process killed by it (143 for SIGTERM, 129 for SIGHUP).
+        resume_from: Node names to pass to ``--from-nodes`` to finish the run (set by the
+            session once the error hooks have run; empty when nothing is left to run).
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.signal_name = signal_name(signum)
+        self.exit_code = 128 + signum
+        self.resume_from: list[str] = []
+        super().__init__(f"the run was stopped by {self.signal_name} (signal {signum})")
+
+    def __reduce__(self) -> tuple[type[Terminated], tuple[int]]:
+        # Built again from the number: the message alone would not do for __init__.
+        return (type(self), (self.signum,))
+
+
+def signal_name(signum: int) -> str:
+    """``"SIGTERM"`` for 15; the number as text for a signal Python does not name."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
 
 
 class RemoteTraceback(Exception):

@@ -56,6 +56,10 @@ What a plugin is expected to do:
 - Under ParallelRunner and DaskRunner a pickled copy of the hook object runs in each worker
   process: hand it what the main process learnt through ``export_worker_state`` and
   ``restore_worker_state``.
+- ``on_pipeline_error`` receives a ``KeyboardInterrupt`` when the run was stopped (Ctrl-C),
+  or a :class:`Terminated` (a ``KeyboardInterrupt`` too) when SIGTERM or SIGHUP stopped it:
+  end the plugin's work as killed, and quickly (the process exits at once after a grace
+  period or a second signal).
 - A plugin's own command reads the project's configuration through
   :func:`project_config_loader`.
 
@@ -70,7 +74,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from hookline import __version__
-from hookline.errors import ConfigError, HooklineError, ProjectError, did_you_mean
+from hookline.errors import (
+    ConfigError,
+    HooklineError,
+    ProjectError,
+    Terminated,
+    did_you_mean,
+)
 from hookline.hooks.markers import hook_impl
 from hookline.measurements import CORE_SOURCE, Measurement, publish_measurement
 from hookline.node import Node
@@ -117,6 +127,7 @@ __all__ = [
     "Node",
     "Pipeline",
     "ProjectError",
+    "Terminated",
     "__version__",
     "boolean",
     "check_keys",

@@ -56,11 +56,14 @@ class ProjectSettings:
         hooks: Hook instances registered for every run (``HOOKS``).
         disable_hooks_for_plugins: Distributions whose hooks are not registered.
         conf_source: The configuration folder, relative to the project.
+        stop_grace_seconds: ``STOP_GRACE_SECONDS``, the seconds a run stopped by SIGTERM or
+            SIGHUP gets to end its work (checked by :mod:`hookline.stop_signals`).
     """
 
     hooks: tuple[object, ...] = ()
     disable_hooks_for_plugins: tuple[str, ...] = ()
     conf_source: str = "conf"
+    stop_grace_seconds: object = None
 
 
 def find_project(path: Path | str | None = None) -> ProjectMetadata:
@@ -136,7 +139,8 @@ def import_project_module(metadata: ProjectMetadata, module: str) -> ModuleType 
 
 
 def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
-    """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS`` and ``CONF_SOURCE`` from ``settings.py``."""
+    """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS``, ``CONF_SOURCE`` and
+    ``STOP_GRACE_SECONDS`` from ``settings.py``."""
     module = import_project_module(metadata, "settings")
     if module is None:
         return ProjectSettings()
@@ -150,6 +154,7 @@ def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
             )
         ),
         conf_source=str(getattr(module, "CONF_SOURCE", "conf")),
+        stop_grace_seconds=getattr(module, "STOP_GRACE_SECONDS", None),
     )
 
 

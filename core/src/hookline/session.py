@@ -17,7 +17,7 @@ from hookline import __version__
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
-from hookline.errors import HooklineError, ProjectError, did_you_mean
+from hookline.errors import HooklineError, ProjectError, Terminated, did_you_mean
 from hookline.history.guard import RegressionReport
 from hookline.history.recorder import RunRecorder
 from hookline.hooks.manager import HookManager, create_hook_manager
@@ -34,6 +34,7 @@ from hookline.project import (
 from hookline.runner import AbstractRunner, NodeRecord, ProgressReporter, SequentialRunner
 from hookline.runner.base import check_free_inputs
 from hookline.secrets import redact_error, secret_strings
+from hookline.stop_signals import grace_seconds, stop_on_signals
 
 
 @dataclass
@@ -90,6 +91,32 @@ class _MeasurementCollector:
     def on_measurement(self, measurement: Measurement) -> None:
         """Keep ``measurement`` for the summary."""
         self._reporter.add_measurements((measurement,))
+
+
+class _Stage:
+    """Where a run is, for the line a forced exit prints (see :mod:`hookline.stop_signals`)."""
+
+    def __init__(self, pipeline: Pipeline, reporter: ProgressReporter) -> None:
+        self._pipeline = pipeline
+        self._reporter = reporter
+        self._doing = "the start of the run"
+
+    def now(self, doing: str) -> None:
+        """Record that the run is now doing ``doing`` (e.g. "the on_pipeline_error hooks")."""
+        self._doing = doing
+
+    def unfinished(self) -> str:
+        """What the run was doing, and the nodes that have not ended."""
+        ended = {record.name for record in self._reporter.records}
+        left = [node.name for node in self._pipeline.nodes if node.name not in ended]
+        shown = ", ".join(left[:_NODES_SHOWN])
+        more = f" and {len(left) - _NODES_SHOWN} more" if len(left) > _NODES_SHOWN else ""
+        nodes = f"nodes not ended: {shown}{more}" if left else "every node ended"
+        return f"{self._doing} ({nodes})"
+
+
+#: The most node names a forced exit's line lists.
+_NODES_SHOWN = 10
 
 
 def new_session_id() -> str:
@@ -176,6 +203,9 @@ class HooklineSession:
                 plugin finds it in ``before_pipeline_run``, ``on_pipeline_error`` has run).
             RunFailed: If the run started and failed (the error hooks have run).
             KeyboardInterrupt: On Ctrl-C, after ``on_pipeline_error`` ran with it.
+            Terminated: On SIGTERM or SIGHUP, after ``on_pipeline_error`` ran with it (a
+                ``KeyboardInterrupt`` too; see :mod:`hookline.stop_signals`, which also says
+                when a program's own handlers of these signals are kept).
         """
         context = self.load_context()
         name = pipeline_name or DEFAULT_PIPELINE
@@ -195,7 +225,12 @@ class HooklineSession:
             name, tags, node_names, from_nodes, to_nodes, from_inputs, to_outputs,
             load_versions, runner,
         )  # fmt: skip
-        return self._run(context.hook_manager, pipeline, catalog, run_params, runner, reporter)
+        grace = grace_seconds(load_settings(self.metadata).stop_grace_seconds)
+        stage = _Stage(pipeline, reporter)
+        with stop_on_signals(grace, stage.unfinished):
+            return self._run(
+                context.hook_manager, pipeline, catalog, run_params, runner, reporter, stage
+            )
 
     def _run(
         self,
@@ -205,6 +240,7 @@ class HooklineSession:
         run_params: dict[str, Any],
         runner: AbstractRunner,
         reporter: ProgressReporter,
+        stage: _Stage,
     ) -> RunResult:
         # Before anything is registered: a bad regressions.yml stops the run here.
         context = self.load_context()
@@ -221,10 +257,13 @@ class HooklineSession:
         )
         try:
             with publishing_to(hook.on_measurement):
+                stage.now("the before_pipeline_run hooks")
                 hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+                stage.now(f"the nodes under {type(runner).__name__}")
                 result.outputs = runner.run(
                     pipeline, catalog, hook_manager, self.session_id, reporter, run_params
                 )
+                stage.now("the after_pipeline_run hooks")
                 result.regressions = history.check(reporter.records, reporter.measurements)
                 hook.after_pipeline_run(
                     run_params=run_params,
@@ -234,6 +273,7 @@ class HooklineSession:
                     measurements=reporter.measurements_so_far(),
                 )
         except BaseException as error:
+            stage.now("the on_pipeline_error hooks")
             failure = _fail(error, hook_manager, pipeline, catalog, run_params, reporter, result)
             history.finish(reporter.records, reporter.measurements_so_far(), failure)
         else:
@@ -329,14 +369,16 @@ def _fail(
         catalog=catalog,
         measurements=reporter.measurements_so_far(),
     )
+    completed = {r.name for r in reporter.records if r.status == "completed"}
     if not isinstance(error, Exception):
+        if isinstance(error, Terminated):
+            error.resume_from = resume_nodes(pipeline, completed, catalog)
         return error
     if isinstance(error, HooklineError) and not reporter.records:
         # A configuration error found by a plugin before the first node (an unknown suite, an
         # unreachable tracking server under the fail policy) is a usage error: nothing ran,
         # so there is nothing to resume.
         return error
-    completed = {r.name for r in reporter.records if r.status == "completed"}
     failed = RunFailed(
         error,
         result,

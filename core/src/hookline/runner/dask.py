@@ -264,7 +264,9 @@ class _Scheduler:
             if first_error is None:
                 self._fetch_returned()
         except BaseException:
-            # Ctrl-C or a bug: drop every task of the run at once, without waiting.
+            # Ctrl-C, SIGTERM, SIGHUP or a bug: cancel every task of the run at once, without
+            # waiting, on a cluster of the runner's own or a given one (a LocalCluster is then
+            # closed by _client, which stops its worker processes).
             self.client.cancel([*in_flight, *self.futures.values()], force=True)
             raise
         finally:

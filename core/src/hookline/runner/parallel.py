@@ -2,7 +2,7 @@
 
 The runner keeps its own small pool: one pipe per worker process, one node per worker at a
 time. Knowing which node each process runs lets it name the node when a process dies, stop
-handing out nodes after a failure, and kill the workers at once on Ctrl-C.
+handing out nodes after a failure, and kill the workers at once on Ctrl-C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ class ParallelRunner(AbstractRunner):
                 release.node_done(node)
                 ready.extend(unblocked_children(pipeline, node, waiting))
         except BaseException:
-            # Ctrl-C or a bug: stop every worker now, without waiting for its node.
+            # Ctrl-C, SIGTERM, SIGHUP or a bug: stop every worker now, without waiting for its
+            # node (pool.kill() also reaps them, so none outlives the run).
             pool.kill()
             raise
         pool.close()
@@ -265,8 +266,11 @@ def _describe_exit(code: int | None) -> str:
 
 def _worker_main(conn: Connection, packed: bytes) -> None:
     """The body of a worker process: build the run's hooks, then run nodes until told to stop."""
-    # Ctrl-C reaches the whole process group; the main process alone decides what to do.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group, and so may SIGTERM and SIGHUP (systemd, a closed
+    # terminal); the main process alone decides what to do, and kills the workers on them.
+    # (Under fork, this also drops the main process's handlers, which belong to its run.)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     run: WorkerRun | None = None
     setup_failure: NodeOutcome | None = None
     try:

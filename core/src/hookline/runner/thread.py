@@ -78,7 +78,8 @@ class ThreadRunner(AbstractRunner):
                 release.node_done(node)
                 ready.extend(unblocked_children(pipeline, node, waiting))
         except BaseException:
-            # Ctrl-C: do not wait for the nodes still running, and start no queued one.
+            # Ctrl-C, SIGTERM or SIGHUP: do not wait for the nodes still running (their threads
+            # are abandoned), and start no queued one.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
