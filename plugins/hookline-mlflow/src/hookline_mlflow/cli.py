@@ -1,9 +1,15 @@
-"""``hookline mlflow ...``: the MLflow UI of a project's tracking store, and the replay of
-what a run could not deliver.
+"""``hookline mlflow ...``: the MLflow UI of a project's tracking store, the replay of what a
+run could not deliver, and the runs left RUNNING by processes that died.
 
 ``hookline mlflow ui`` starts ``mlflow ui`` on the store the project's ``mlflow.yml`` (or
-``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; Ctrl-C stops it. A
-store that is already an MLflow server (``http(s)://``) has its own UI: its URL is printed.
+``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; a busy port is an
+error (exit code 2) before anything starts. Ctrl-C, SIGTERM or SIGHUP stops it and every
+process it started. A store that is already an MLflow server (``http(s)://``) has its own UI:
+its URL is printed.
+
+``hookline mlflow runs`` lists the project's RUNNING runs and whether their process still
+exists (see :mod:`hookline_mlflow.stale_runs`); ``--stale`` keeps those whose process is gone
+or cannot be told, ``--end`` ends KILLED those whose process is gone, after asking.
 
 ``hookline mlflow replay [FILE...]`` sends the spool files that runs wrote when their tracking
 server was away at the end (default: every file in the project's ``spool_dir``) to the runs
