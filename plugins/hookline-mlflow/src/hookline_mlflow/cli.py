@@ -83,8 +83,9 @@ def ui(project: Path | None, env: str | None, port: int) -> None:
     process = subprocess.Popen(command, stdout=sys.stderr, start_new_session=True)
     url = f"http://{HOST}:{port}"
     # SIGTERM and SIGHUP (an orchestrator, a closed terminal) stop the UI as Ctrl-C does.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop_signal, _exit_on_signal)
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
     try:
         if _wait_until_up(url, process):
             click.echo(f"MLflow UI: {url} (store {redact_userinfo(uri)}); Ctrl-C stops it.")
@@ -238,13 +239,13 @@ def runs(project: Path | None, env: str | None, stale: bool, end: bool, yes: boo
     if stale or end:
         found = [run for run in found if run.state is not ProcessState.ALIVE]
     if not found:
-        click.echo("No RUNNING run whose process is gone." if stale or end else "No RUNNING run.")
+        click.echo("No stale RUNNING run." if stale or end else "No RUNNING run.")
         return
     for run in found:
         click.echo(_describe(run))
-    gone = [run for run in found if run.state is ProcessState.GONE]
     if not end:
         return
+    gone = [run for run in found if run.state is ProcessState.GONE]
     if not gone:
         click.echo("None of them can be told to be gone from here: nothing to end.")
         return
