@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -110,3 +111,49 @@ def test_the_command_is_registered_with_hookline() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "127.0.0.1" in done.stdout
+
+
+def test_a_busy_port_exits_with_2_at_once_naming_it(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    project = make_project(NODES, MODEL_PIPELINE)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ui = hookline("mlflow", "ui", "--port", str(port), cwd=project, log=tmp_path / "ui.log")
+        # A UI started anyway would run until killed: this wait would time out.
+        stdout, _ = ui.communicate(timeout=120)
+    message = (tmp_path / "ui.log").read_text()
+    assert ui.returncode == 2, message
+    assert stdout == ""
+    assert f"port {port} on 127.0.0.1 is not available" in message
+    assert "--port 0 for any free one" in message
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_sigterm_stops_the_ui_and_every_process_it_started(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    import psutil
+
+    project = make_project(NODES, MODEL_PIPELINE)
+    ui = hookline("mlflow", "ui", "--port", "0", cwd=project, log=tmp_path / "ui.log")
+    try:
+        assert ui.stdout is not None
+        line = ui.stdout.readline()
+        match = re.search(r"MLflow UI: (http://127\.0\.0\.1:\d+)", line)
+        assert match, line + (tmp_path / "ui.log").read_text()
+        started = psutil.Process(ui.pid).children(recursive=True)
+        assert started, "the UI started no process"
+        ui.send_signal(signal.SIGTERM)
+        ui.wait(timeout=60)
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait()
+    assert ui.returncode == 128 + signal.SIGTERM
+    _, alive = psutil.wait_procs(started, timeout=30)
+    assert alive == [], [p.pid for p in alive]
+    assert not is_up(match.group(1))

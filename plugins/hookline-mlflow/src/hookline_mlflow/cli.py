@@ -1,9 +1,15 @@
-"""``hookline mlflow ...``: the MLflow UI of a project's tracking store, and the replay of
-what a run could not deliver.
+"""``hookline mlflow ...``: the MLflow UI of a project's tracking store, the replay of what a
+run could not deliver, and the runs left RUNNING by processes that died.
 
 ``hookline mlflow ui`` starts ``mlflow ui`` on the store the project's ``mlflow.yml`` (or
-``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; Ctrl-C stops it. A
-store that is already an MLflow server (``http(s)://``) has its own UI: its URL is printed.
+``MLFLOW_TRACKING_URI``) names, bound to 127.0.0.1, and prints its URL; a busy port is an
+error (exit code 2) before anything starts. Ctrl-C, SIGTERM or SIGHUP stops it and every
+process it started. A store that is already an MLflow server (``http(s)://``) has its own UI:
+its URL is printed.
+
+``hookline mlflow runs`` lists the project's RUNNING runs and whether their process still
+exists (see :mod:`hookline_mlflow.stale_runs`); ``--stale`` keeps those whose process is gone
+or cannot be told, ``--end`` ends KILLED those whose process is gone, after asking.
 
 ``hookline mlflow replay [FILE...]`` sends the spool files that runs wrote when their tracking
 server was away at the end (default: every file in the project's ``spool_dir``) to the runs
@@ -16,6 +22,7 @@ Nothing these commands print holds a URI's ``user:password``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,11 +37,14 @@ import click
 
 if TYPE_CHECKING:
     from hookline_mlflow.config import MlflowConfig
+    from hookline_mlflow.stale_runs import RunningRun
 
 #: The interface the UI listens on: this machine only.
 HOST = "127.0.0.1"
 #: Seconds to wait for the UI to answer before giving up.
 START_TIMEOUT = 180.0
+#: Seconds the UI and its workers get to stop before they are killed.
+STOP_TIMEOUT = 10.0
 
 
 @click.group(name="mlflow")
@@ -62,16 +72,20 @@ def ui(project: Path | None, env: str | None, port: int) -> None:
     if is_http(uri):
         click.echo(f"MLflow UI: {redact_userinfo(uri)} (the tracking server's own UI)")
         return
-    if port == 0:
-        port = _free_port()
+    port = _available_port(port)
     command = [
         sys.executable, "-m", "mlflow", "ui",
         "--backend-store-uri", uri,
         "--host", HOST, "--port", str(port),
     ]  # fmt: skip
-    # The UI's own log goes to stderr, so that stdout holds only the URL (for scripts).
+    # The UI's own log goes to stderr, so that stdout holds only the URL (for scripts). Its
+    # own session: stopping the group stops every worker process it starts.
     process = subprocess.Popen(command, stdout=sys.stderr, start_new_session=True)
     url = f"http://{HOST}:{port}"
+    # SIGTERM and SIGHUP (an orchestrator, a closed terminal) stop the UI as Ctrl-C does.
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
     try:
         if _wait_until_up(url, process):
             click.echo(f"MLflow UI: {url} (store {redact_userinfo(uri)}); Ctrl-C stops it.")
@@ -88,11 +102,28 @@ def ui(project: Path | None, env: str | None, port: int) -> None:
         _stop(process)
 
 
-def _free_port() -> int:
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
+def _available_port(port: int) -> int:
+    """``port`` if the UI can listen on it (any free port for 0); else exit with code 2 and a
+    message: a server started on a busy port would never answer, and keep its workers."""
     with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
+        # As the server will: a port whose last connections are closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            click.echo(
+                f"Error: port {port} on {HOST} is not available ({error.strerror}): another "
+                "program, perhaps another MLflow UI, listens on it. Pick another port with "
+                "--port <number>, or --port 0 for any free one.",
+                err=True,
+            )
+            sys.exit(2)
+        free: int = probe.getsockname()[1]
+        return free
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> bool:
@@ -112,18 +143,27 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the UI and the processes it started (its process group), by its pid."""
-    if process.poll() is not None:
-        return
+    """Stop the UI and every process it started (its process group, which outlives it when
+    workers are slower to stop than the UI)."""
+    group = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_TIMEOUT)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _group_exists(group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    process.wait()
+
+
+def _group_exists(group: int) -> bool:
     try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        process.wait(timeout=5)
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @mlflow_command.command()
@@ -165,6 +205,70 @@ def replay(
         for what in spooled.lost:
             click.echo(f"  lost during the outage, not in the spool: {what}", err=True)
     sys.exit(1 if failed else 0)
+
+
+@mlflow_command.command()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--env", "-e", default=None, help="Configuration environment laid over base/local.")
+@click.option(
+    "--stale",
+    is_flag=True,
+    help="Only the runs whose process is gone, or cannot be told (another host).",
+)
+@click.option("--end", is_flag=True, help="End KILLED the runs whose process on this host is gone.")
+@click.option("--yes", "-y", is_flag=True, help="End them without asking.")
+def runs(project: Path | None, env: str | None, stale: bool, end: bool, yes: bool) -> None:
+    """List the project's RUNNING runs with whether their process still exists; end those
+    whose process is gone."""
+    from hookline.plugin import find_project
+    from hookline_mlflow import stale_runs
+    from hookline_mlflow.config import resolve_experiment_name, resolve_tracking_uri
+    from hookline_mlflow.processes import ProcessState
+
+    config, project_path = _project_config(project, env)
+    project_name = find_project(project_path).project_name
+    client = _client_of(resolve_tracking_uri(config, project_path))
+    experiment = client.get_experiment_by_name(resolve_experiment_name(config, project_name))
+    found = (
+        []
+        if experiment is None
+        else stale_runs.running_runs(
+            client, experiment.experiment_id, project_name, this_host_only=False
+        )
+    )
+    if stale or end:
+        found = [run for run in found if run.state is not ProcessState.ALIVE]
+    if not found:
+        click.echo("No stale RUNNING run." if stale or end else "No RUNNING run.")
+        return
+    for run in found:
+        click.echo(_describe(run))
+    if not end:
+        return
+    gone = [run for run in found if run.state is ProcessState.GONE]
+    if not gone:
+        click.echo("None of them can be told to be gone from here: nothing to end.")
+        return
+    if not yes:
+        click.confirm(f"End {len(gone)} run(s) KILLED?", abort=True)
+    for run in stale_runs.end_runs(client, gone, "hookline mlflow runs --end"):
+        click.echo(f"Ended KILLED: {run.run_id}")
+
+
+def _describe(run: RunningRun) -> str:
+    """One line about a RUNNING run: id, name, start, process and what is known of it."""
+    from hookline_mlflow.processes import ProcessState
+
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.start_time_ms / 1000))
+    state = {
+        ProcessState.GONE: "process gone (stale)",
+        ProcessState.ALIVE: "process alive",
+        ProcessState.UNKNOWN: "cannot tell from this host",
+    }[run.state]
+    return (
+        f"{run.run_id}  {run.run_name}  started {started}  "
+        f"process {run.process.pid} on {run.process.host}: {state}"
+    )
 
 
 def _client_of(uri: str) -> Any:

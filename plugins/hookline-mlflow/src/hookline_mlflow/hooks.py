@@ -7,8 +7,10 @@ or in ``mlflow.yml``):
 - tags: every ``run_params`` entry as ``hookline.<key>`` (runtime ``--params`` flattened as
   ``hookline.extra_params.<key>``), ``hookline.version``, the git commit
   (``mlflow.source.git.commit`` and ``hookline.git.commit``) and ``hookline.git.dirty`` when
-  the project is in a git repository, the ``tags`` of ``mlflow.yml``; on failure
-  ``hookline.error`` (the error's type and message) and ``hookline.failed_node``;
+  the project is in a git repository, the ``tags`` of ``mlflow.yml``; where the run runs
+  (``hookline.host``, ``hookline.pid``, ``hookline.process_started``, ``hookline.project``,
+  see :mod:`hookline_mlflow.stale_runs`); on failure ``hookline.error`` (the error's type and
+  message) and ``hookline.failed_node``;
 - params: every parameter the run's nodes use, flattened (``model_options.test_size``), sent
   in ``log_batch`` calls of at most 100;
 - metrics: datasets declared ``log_as: metric`` (a number, a mapping of names to numbers, or
@@ -70,7 +72,8 @@ class MlflowHooks:
     without one.
 
     The run is started (or adopted: ``MLFLOW_RUN_ID``, or a run active in the process) in
-    ``before_pipeline_run`` and ended ``FINISHED`` after the pipeline, ``FAILED`` on an error
+    ``before_pipeline_run``, after ending KILLED the runs this host's dead processes left
+    RUNNING, and ended ``FINISHED`` after the pipeline, ``FAILED`` on an error
     (with the message as the ``hookline.error`` tag) and ``KILLED`` on Ctrl-C, after every
     pending log call was sent. Worker processes (ParallelRunner, DaskRunner) receive the run's
     id through ``export_worker_state`` and log into it; they never start a run.

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hookline.plugin import HooklineError
-from hookline_mlflow import delivery, naming
+from hookline_mlflow import delivery, naming, stale_runs
 from hookline_mlflow.config import (
     DatasetSpec,
     MlflowConfig,
@@ -33,6 +33,7 @@ from hookline_mlflow.config import (
     resolve_experiment_name,
 )
 from hookline_mlflow.delivery import DeliveryWarnings
+from hookline_mlflow.processes import this_process
 from hookline_mlflow.run_logger import RunLogger, first_line, import_mlflow, make_client
 from hookline_mlflow.store import make_store, probe
 
@@ -105,7 +106,9 @@ def start_run(
     spool_dir: Path,
 ) -> TrackedRun:
     """Start the run in the store at ``uri``, or adopt ``MLFLOW_RUN_ID`` or the run active in
-    the process (a child of it under ``nested``).
+    the process (a child of it under ``nested``). A run this process owns records where it
+    runs, and first ends the runs of the project and experiment that dead processes of this
+    host left RUNNING (see :mod:`hookline_mlflow.stale_runs`).
 
     Raises:
         Exception: Whatever the store raises when it cannot be used (see
@@ -115,7 +118,10 @@ def start_run(
     probe(uri, START_PROBE_TIMEOUT)
     client = mlflow.MlflowClient(tracking_uri=uri)
     run_name = redactor.text(render_run_name(config.run_name, run_params, project_name))
-    start_tags = {"mlflow.user": _user(), "mlflow.source.name": project_name}
+    # Where the run runs, from its creation on: a process killed at any point leaves a run
+    # that the next one can end.
+    whereabouts = {**this_process().tags(), stale_runs.PROJECT_TAG: project_name}
+    start_tags = {"mlflow.user": _user(), "mlflow.source.name": project_name, **whereabouts}
     owned = True
     adopted_id = os.environ.get("MLFLOW_RUN_ID", "").strip()
     active = mlflow.active_run()
@@ -124,6 +130,7 @@ def start_run(
         run_id, experiment_id = adopted_id, existing.info.experiment_id
         if existing.info.status != "RUNNING":
             client.update_run(run_id, status="RUNNING")
+        _set_tags(client, run_id, whereabouts)
     elif active is not None and not config.nested:
         # The run belongs to whoever started it: log into it, leave ending it to them.
         run_id, experiment_id, owned = active.info.run_id, active.info.experiment_id, False
@@ -137,6 +144,8 @@ def start_run(
             )
         created = client.create_run(experiment_id, run_name=run_name, tags=start_tags)
         run_id = created.info.run_id
+    if owned:
+        stale_runs.end_stale_runs(client, experiment_id, project_name, run_id)
     warnings = DeliveryWarnings(redactor, config.wait_for_server)
     return TrackedRun(
         run_id=run_id,
@@ -256,6 +265,12 @@ def _flush_fluent_async_logging() -> None:
     mlflow = sys.modules.get("mlflow")
     if mlflow is not None and mlflow.is_tracking_uri_set():
         mlflow.flush_async_logging()
+
+
+def _set_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
+    from mlflow.entities import RunTag
+
+    client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
 
 
 def _experiment_id(client: Any, name: str, uri: str, project_path: Path) -> str:
