@@ -36,7 +36,7 @@ from hookline.secrets import (
     strip_userinfo,
 )
 from hookline.session import HooklineSession, RunFailed
-from tests.support import RUNNERS, ProjectFactory
+from tests.support import ProjectFactory
 
 SECRET = "hunter2-Zq9-planted-secret"
 CONNECTION = f"postgresql://reader:{SECRET}@db.internal:5432/sales"
@@ -44,12 +44,6 @@ CONNECTION = f"postgresql://reader:{SECRET}@db.internal:5432/sales"
 CREDENTIALS = {"warehouse": {"username": "admin", "host": "localhost", "password": SECRET}}
 #: What hookline hides of CREDENTIALS.
 SECRETS = secret_strings(CREDENTIALS)
-
-
-@pytest.fixture(params=sorted(RUNNERS))
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Each runner in turn (worker processes for ParallelRunner and DaskRunner)."""
-    return RUNNERS[request.param](request)
 
 
 def everything_shown(error: BaseException) -> str:

@@ -7,17 +7,10 @@ import pytest
 
 from hookline.runner import AbstractRunner
 from hookline.session import RunFailed
-from tests.support import RUNNERS
 
 from .conftest import SMALL_CATALOG, SMALL_PIPELINE, TrackedProjectFactory, tags_of
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=sorted(RUNNERS))
-def runner(request: pytest.FixtureRequest) -> AbstractRunner:
-    """Each runner of the core's lifecycle tests in turn."""
-    return RUNNERS[request.param](request)
 
 
 def test_every_runner_logs_into_one_run(
