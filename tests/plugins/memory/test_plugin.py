@@ -28,7 +28,9 @@ def spike(x):
 
 
 def small(x):
-    data = np.ones(30 * 2**20 // 8)
+    # Above glibc's 32 MiB cap on its mmap threshold: always a fresh mapping, so the memory
+    # really rises even in a test process whose heap already holds that much free memory.
+    data = np.ones(64 * 2**20 // 8)
     del data
     return x
 
