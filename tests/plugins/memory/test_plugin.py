@@ -17,7 +17,12 @@ from hookline.session import HooklineSession, RunFailed
 from hookline_memory import SOURCE, MemoryHooks
 from tests.support import ProjectFactory
 
-NODES = """
+#: What node ``small`` allocates: above glibc's 32 MiB cap on its mmap threshold, so always a
+#: fresh mapping whose memory really rises, even in a test process whose heap already holds
+#: that much free memory (30 MiB could reuse free heap pages and show no peak at all).
+SMALL_MIB = 64
+
+NODES = f"""
 import numpy as np
 
 
@@ -28,9 +33,7 @@ def spike(x):
 
 
 def small(x):
-    # Above glibc's 32 MiB cap on its mmap threshold: always a fresh mapping, so the memory
-    # really rises even in a test process whose heap already holds that much free memory.
-    data = np.ones(64 * 2**20 // 8)
+    data = np.ones({SMALL_MIB} * 2**20 // 8)
     del data
     return x
 

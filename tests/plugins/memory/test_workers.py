@@ -25,7 +25,7 @@ from tests.support import ProjectFactory
 from .conftest import WORKER_RUNNERS, KeptArrayDataset, SerialisingDataset, figures, manager_with
 from .test_failures import PIPE, BrokenSamplerBackend, DeadProcessBackend
 from .test_measurements import KEPT_MIB, SPIKE_MIB, assert_near, first, identity, run, spike
-from .test_plugin import NODES
+from .test_plugin import NODES, SMALL_MIB
 
 pytestmark = pytest.mark.skipif(not WORKER_RUNNERS, reason="no runner with worker processes")
 
@@ -161,7 +161,7 @@ def test_the_summary_after_the_run_lists_the_workers_operations(
     assert abs(float(spike_line["delta"])) <= 0.1 * SPIKE_MIB
     assert small_line["what"] == "Running node small"
     assert float(small_line["peak"]) == round(node_peaks["small"], 2)
-    assert_near(float(small_line["peak"]), 30, "peak of node small in the summary")
+    assert_near(float(small_line["peak"]), SMALL_MIB, "peak of node small in the summary")
 
 
 def test_a_failed_run_gets_the_summary_of_the_workers_operations(
