@@ -48,3 +48,11 @@ def test_cli_start_up_is_light() -> None:
     loaded = modules_after("import hookline.cli")
     assert "click" in loaded
     assert not loaded & {*HEAVY, "rich"}
+
+
+def test_a_core_command_starts_without_the_plugin_machinery() -> None:
+    # `hookline runs` must answer fast on a large history: pluggy and importlib.metadata
+    # (a third of the start-up) load only when a plugin command or a run needs them.
+    loaded = imported_after("import hookline.cli")
+    assert "hookline.history.commands" in loaded
+    assert not loaded & {"pluggy", "importlib.metadata"}

@@ -15,13 +15,17 @@ import shlex
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import click
 
 from hookline import __version__
+from hookline.entry_points import (
+    COMMANDS_ENTRY_POINT_GROUP,
+    HOOKS_ENTRY_POINT_GROUP,
+    entry_points,
+)
 from hookline.errors import (
     ConfigError,
     HookFailed,
@@ -30,7 +34,6 @@ from hookline.errors import (
     Terminated,
 )
 from hookline.history.commands import runs
-from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
 
 logger = logging.getLogger("hookline")
 
@@ -46,7 +49,7 @@ class PluginCommandGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Core commands, then every plugin command name."""
         names = super().list_commands(ctx)
-        plugins = [ep.name for ep in metadata.entry_points(group=COMMANDS_ENTRY_POINT_GROUP)]
+        plugins = [ep.name for ep in entry_points(COMMANDS_ENTRY_POINT_GROUP)]
         return names + sorted(set(plugins) - set(names))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -54,7 +57,7 @@ class PluginCommandGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        for entry_point in metadata.entry_points(group=COMMANDS_ENTRY_POINT_GROUP, name=cmd_name):
+        for entry_point in entry_points(COMMANDS_ENTRY_POINT_GROUP, name=cmd_name):
             try:
                 loaded = entry_point.load()
             except Exception as error:
@@ -78,7 +81,7 @@ class PluginCommandGroup(click.Group):
             if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(formatter.width)))
         core = {name for name, _ in rows}
-        for entry_point in metadata.entry_points(group=COMMANDS_ENTRY_POINT_GROUP):
+        for entry_point in entry_points(COMMANDS_ENTRY_POINT_GROUP):
             if entry_point.name not in core:
                 dist = entry_point.dist.name if entry_point.dist else entry_point.value
                 rows.append((entry_point.name, f"Commands of the plugin {dist}."))
@@ -341,7 +344,7 @@ def info() -> None:
     click.echo(f"hookline {__version__}")
     plugins: dict[str, str] = {}
     for group in (HOOKS_ENTRY_POINT_GROUP, COMMANDS_ENTRY_POINT_GROUP):
-        for entry_point in metadata.entry_points(group=group):
+        for entry_point in entry_points(group):
             if entry_point.dist is not None:
                 plugins[entry_point.dist.name] = entry_point.dist.version
     if not plugins:

@@ -36,7 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hookline.hooks.markers import HOOKS_ENTRY_POINT_GROUP, hook_impl
+from hookline.entry_points import HOOKS_ENTRY_POINT_GROUP
+from hookline.hooks.markers import hook_impl
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 
-from hookline.hooks.markers import HOOKS_ENTRY_POINT_GROUP
+from hookline.entry_points import HOOKS_ENTRY_POINT_GROUP
 from hookline.hooks.origins import EntryPointOrigin
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The pluggy markers of hookline and the names of its entry-point groups.
+"""The pluggy markers of hookline (its entry-point groups are in :mod:`hookline.entry_points`).
 
 A hook class written for Kedro only needs its import line changed:
 ``from kedro.framework.hooks import hook_impl`` becomes ``from hookline import hook_impl``.
@@ -16,9 +16,3 @@ hook_spec = pluggy.HookspecMarker(HOOK_NAMESPACE)
 
 #: Marks a method of a hook class as the implementation of the spec with the same name.
 hook_impl = pluggy.HookimplMarker(HOOK_NAMESPACE)
-
-#: Entry-point group whose objects are hook instances, registered for every run.
-HOOKS_ENTRY_POINT_GROUP = "hookline.hooks"
-
-#: Entry-point group whose objects are click commands, added as ``hookline <name>``.
-COMMANDS_ENTRY_POINT_GROUP = "hookline.commands"

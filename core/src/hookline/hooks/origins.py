@@ -11,8 +11,8 @@ import importlib
 from dataclasses import dataclass
 from importlib import metadata
 
+from hookline.entry_points import HOOKS_ENTRY_POINT_GROUP
 from hookline.errors import HookError
-from hookline.hooks.markers import HOOKS_ENTRY_POINT_GROUP
 
 
 @dataclass(frozen=True)
