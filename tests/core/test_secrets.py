@@ -165,6 +165,7 @@ def test_a_url_password_is_a_secret_alone_too() -> None:
     assert set(secret_strings({"db": {"con": CONNECTION}})) == {CONNECTION, SECRET}
     # A password holding an unencoded "@" is taken whole.
     assert "p@ss-word" in secret_strings(["https://bot:p@ss-word@tracker.example/x"])
+    assert "pa/ss-word" in secret_strings(["https://bot:pa/ss-word@tracker.example/x"])
 
 
 def test_numbers_are_secrets_from_six_digits_and_from_four_under_a_secret_key() -> None:
@@ -194,6 +195,8 @@ def test_secrets_come_unique_and_longest_first() -> None:
         ("https://bot@tracker/x", "https://***@tracker/x"),
         ("https://bot:p@ss@tracker/x and a@b", "https://***@tracker/x and a@b"),
         ("two: s3://u:p@b/x, http://v:q@h", "two: s3://***@b/x, http://***@h"),
+        ("https://bot:pa/ss@tracker/x", "https://***@tracker/x"),
+        ("'postgresql://u:pw@db/w' and more", "'postgresql://***@db/w' and more"),
         ("https://tracker.example/x?user=a", "https://tracker.example/x?user=a"),
         ("mail me at a@b.example", "mail me at a@b.example"),
     ],

@@ -98,11 +98,13 @@ SECRET_WORDS = ("key", "keys", "pwd", "cookie", "jwt", "bearer", "private")
 
 _CASE_CHANGE = re.compile(r"([a-z0-9])([A-Z])")
 _SEPARATORS = re.compile(r"[\s._\-/:]+")
-# "scheme://user:password@host": the user and password are a credential, wherever they are
-# (greedy up to the host: a password may hold an unencoded "@").
-_URL_USERINFO = re.compile(r"(?<=://)[^/\s]+@")
+# "scheme://user:password@host": the user and password are a credential, wherever they are.
+# Greedy up to the last "@" of the word (blanks, quotes and angle brackets end it): a password
+# may hold an unencoded "@" or "/". A path holding an "@" is hidden too; showing too little
+# beats leaking a password.
+_URL_USERINFO = re.compile(r"(?<=://)[^\s'\"<>]+@")
 # The password alone, which an error may quote without the rest of the URL.
-_URL_PASSWORD = re.compile(r"://[^/@\s:]*:([^/\s]+)@")
+_URL_PASSWORD = re.compile(r"://[^/@\s:'\"<>]*:([^\s'\"<>]+)@")
 
 
 # -- which keys and which values are secrets ----------------------------------------------------

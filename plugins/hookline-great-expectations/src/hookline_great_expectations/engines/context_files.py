@@ -15,13 +15,12 @@ the configuration with its variables substituted (a ``connection_string`` from
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-from hookline.plugin import ConfigError
+from hookline.plugin import ConfigError, redact_userinfo
 from hookline_great_expectations.config import GreatExpectationsConfig
 
 __all__ = ["quote_error", "unreadable_context_error", "unreadable_files"]
@@ -29,10 +28,6 @@ __all__ = ["quote_error", "unreadable_context_error", "unreadable_files"]
 #: Folders under ``uncommitted/`` that hold results, Data Docs and the plugin's own files:
 #: written by runs, never configuration, and possibly thousands of files.
 OUTPUT_FOLDERS = frozenset({"validations", "data_docs", "hookline"})
-
-#: The ``user:password@`` of a URL (``postgresql://user:password@host/db``). Greedy up to the
-#: last ``@`` of the word, so that a password holding an unescaped ``@`` is hidden whole.
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s'\"<>]*@")
 
 
 def _configuration_files(root: Path) -> Iterator[Path]:
@@ -61,7 +56,7 @@ def quote_error(error: BaseException) -> str:
     credentials of any URL in it replaced by ``***``."""
     text = str(error).strip()
     first_line = text.splitlines()[0] if text else ""
-    hidden = _URL_CREDENTIALS.sub(r"\g<scheme>***@", first_line)
+    hidden = redact_userinfo(first_line)
     return f"{type(error).__name__}: {hidden}".rstrip(": ")
 
 
