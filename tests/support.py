@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,3 +47,59 @@ class SteppedClock:
     def advance(self, seconds: float) -> None:
         """Move the clock ``seconds`` forward."""
         self.now += seconds
+
+
+def hookline_command(*args: str) -> list[str]:
+    """The ``hookline`` command line, run by the Python of the tests."""
+    return [sys.executable, "-m", "hookline", *args]
+
+
+@dataclass
+class Interrupted:
+    """A ``hookline run`` that was sent a signal at the point a test chose.
+
+    Attributes:
+        returncode: How the process ended.
+        output: Its stdout and stderr, interleaved.
+        seconds_to_exit: From the signal to the end of the process.
+    """
+
+    returncode: int
+    output: str
+    seconds_to_exit: float
+
+
+def signal_when(
+    project: Path,
+    ready: Callable[[], bool],
+    sig: signal.Signals,
+    *args: str,
+    start_timeout: float = 240,
+    exit_timeout: float = 120,
+) -> Interrupted:
+    """Start ``hookline run <args>`` in ``project``, send ``sig`` as soon as ``ready()`` is
+    true (a node wrote its marker file, a save's temporary file has grown), and wait for the
+    process to end."""
+    process = subprocess.Popen(
+        hookline_command("run", *args),
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not ready():
+            if process.poll() is not None:
+                pytest.fail(f"hookline ended before the fault point:\n{process.communicate()[0]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the run never reached the fault point")
+            time.sleep(0.01)
+        process.send_signal(sig)
+        sent = time.monotonic()
+        output, _ = process.communicate(timeout=exit_timeout)
+        return Interrupted(process.returncode, output, time.monotonic() - sent)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -33,14 +33,11 @@ from hookline.runner.progress import ProgressReporter
 from hookline.runner.registry import create_runner
 from hookline.session import HooklineSession, RunFailed
 from hookline.testing import RecordingHooks
-from tests.support import ProjectFactory
+from tests.support import RUNNERS, ProjectFactory
 
 from .test_cli import hookline
 
-WORKER_RUNNERS: dict[str, Callable[[pytest.FixtureRequest], AbstractRunner]] = {
-    "parallel": lambda request: ParallelRunner(max_workers=2, mp_context="spawn"),
-    "dask": lambda request: DaskRunner(address=request.getfixturevalue("dask_cluster")),
-}
+WORKER_RUNNERS = {name: RUNNERS[name] for name in ("parallel", "dask")}
 
 
 @pytest.fixture(params=sorted(WORKER_RUNNERS))

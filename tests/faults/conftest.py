@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import hookline_command
 
 #: The four product plugins, by distribution name.
 PRODUCT_PLUGINS = (
@@ -33,19 +34,29 @@ PRODUCT_PLUGINS = (
 #: The environment variable the recording hook of :data:`RECORDING_SETTINGS` appends to.
 HOOK_LOG_ENV_VAR = "HOOKLINE_FAULTS_HOOK_LOG"
 
+#: With this environment variable naming a file, the recording hook's ``on_pipeline_error``
+#: writes that file when it starts and then hangs (a stuck error hook).
+HANG_ENV_VAR = "HOOKLINE_FAULTS_HANG"
+
 #: A project's settings.py with one project-local hook class that appends a JSON line per
 #: pipeline-level hook call to the file named by ``HOOKLINE_FAULTS_HOOK_LOG``: a test that ran
-#: ``hookline`` in another process reads what fired, and with which error.
+#: ``hookline`` in another process reads what fired, with which error, in which process.
 RECORDING_SETTINGS = f'''
 import json
-import logging
 import os
+import time
+from pathlib import Path
 
 from hookline import hook_impl
 
 
 def _record(hook, error=None):
-    entry = {{"hook": hook, "error": None if error is None else type(error).__name__}}
+    entry = {{
+        "hook": hook,
+        "error": None if error is None else type(error).__name__,
+        "message": None if error is None else str(error),
+        "pid": os.getpid(),
+    }}
     with open(os.environ["{HOOK_LOG_ENV_VAR}"], "a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\\n")
 
@@ -62,6 +73,9 @@ class RecordPipelineHooks:
     @hook_impl
     def on_pipeline_error(self, error):
         _record("on_pipeline_error", error)
+        if os.environ.get("{HANG_ENV_VAR}"):
+            Path(os.environ["{HANG_ENV_VAR}"]).write_text("error hook started")
+            time.sleep(120)
 
 
 HOOKS = (RecordPipelineHooks(),)
@@ -104,11 +118,6 @@ def enable_plugins(monkeypatch: pytest.MonkeyPatch) -> PluginSwitch:
     return enable
 
 
-def hookline_command(*args: str) -> list[str]:
-    """The ``hookline`` command line, run by the Python of the tests."""
-    return [sys.executable, "-m", "hookline", *args]
-
-
 def run_hookline(
     project: Path, *args: str, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
@@ -121,57 +130,6 @@ def run_hookline(
         timeout=timeout,
         check=False,
     )
-
-
-@dataclass
-class Interrupted:
-    """A ``hookline run`` that was sent a signal at the point a test chose.
-
-    Attributes:
-        returncode: How the process ended.
-        output: Its stdout and stderr, interleaved.
-        seconds_to_exit: From the signal to the end of the process.
-    """
-
-    returncode: int
-    output: str
-    seconds_to_exit: float
-
-
-def signal_when(
-    project: Path,
-    ready: Callable[[], bool],
-    sig: signal.Signals,
-    *args: str,
-    start_timeout: float = 240,
-    exit_timeout: float = 120,
-) -> Interrupted:
-    """Start ``hookline run <args>`` in ``project``, send ``sig`` as soon as ``ready()`` is
-    true (a node wrote its marker file, a save's temporary file has grown), and wait for the
-    process to end."""
-    process = subprocess.Popen(
-        hookline_command("run", *args),
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + start_timeout
-        while not ready():
-            if process.poll() is not None:
-                pytest.fail(f"hookline ended before the fault point:\n{process.communicate()[0]}")
-            if time.monotonic() > deadline:
-                pytest.fail("the run never reached the fault point")
-            time.sleep(0.01)
-        process.send_signal(sig)
-        sent = time.monotonic()
-        output, _ = process.communicate(timeout=exit_timeout)
-        return Interrupted(process.returncode, output, time.monotonic() - sent)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def read_hook_log(path: Path) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hookline.hooks.manager import spec_names
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, signal_when
 
 from .conftest import (
     RECORDING_SETTINGS,
@@ -26,7 +26,6 @@ from .conftest import (
     mlflow_runs,
     read_hook_log,
     run_hookline,
-    signal_when,
 )
 
 pytestmark = pytest.mark.integration

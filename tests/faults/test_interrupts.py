@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hookline.datasets import PickleDataset
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, signal_when
 
 from .conftest import (
     RECORDING_SETTINGS,
@@ -21,7 +21,6 @@ from .conftest import (
     project_store,
     read_hook_log,
     run_hookline,
-    signal_when,
     temp_files,
 )
 
@@ -114,9 +113,9 @@ def test_ctrl_c_runs_error_hooks_ends_mlflow_killed_and_keeps_finished_outputs(
     assert done.returncode == 130, done.output
     assert "Interrupted" in done.output
     assert "Traceback" not in done.output
-    assert read_hook_log(hook_log) == [
-        {"hook": "before_pipeline_run", "error": None},
-        {"hook": "on_pipeline_error", "error": "KeyboardInterrupt"},
+    assert [(e["hook"], e["error"]) for e in read_hook_log(hook_log)] == [
+        ("before_pipeline_run", None),
+        ("on_pipeline_error", "KeyboardInterrupt"),
     ]
     runs = mlflow_runs(project_store(project))
     assert [run.info.status for run in runs] == ["KILLED"]

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import PluginSwitch, hookline_command, run_hookline
+from tests.faults.conftest import PluginSwitch, run_hookline
 from tests.integration.servers.mlflow_server import MlflowServer, mlflow_server  # noqa: F401
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, hookline_command
 
 pytestmark = pytest.mark.integration
 

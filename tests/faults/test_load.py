@@ -15,9 +15,9 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, hookline_command
 
-from .conftest import PRODUCT_PLUGINS, PluginSwitch, hookline_command, mlflow_runs, project_store
+from .conftest import PRODUCT_PLUGINS, PluginSwitch, mlflow_runs, project_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import PluginSwitch, hookline_command, run_hookline
+from tests.faults.conftest import PluginSwitch, run_hookline
 from tests.integration.servers.mlflow_server import (
     MlflowServer,
     is_up,
@@ -38,7 +38,7 @@ from tests.integration.servers.mlflow_server import (
     running_mlflow_server,
     stop,
 )
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, hookline_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

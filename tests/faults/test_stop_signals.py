@@ -20,9 +20,15 @@ import pytest
 from hookline.errors import ConfigError, Terminated
 from hookline.session import HooklineSession
 from tests.integration.servers.mlflow_server import MlflowServer, missing, require
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, hookline_command
 
-from .conftest import PluginSwitch, hookline_command, temp_files
+from .conftest import (
+    HANG_ENV_VAR,
+    RECORDING_SETTINGS,
+    PluginSwitch,
+    read_hook_log,
+    temp_files,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -60,48 +66,6 @@ z: {type: json.JSONDataset, filepath: data/z.json}
 w: {type: json.JSONDataset, filepath: data/w.json}
 """
 
-#: Records each pipeline hook with its error and the process it ran in; with ``HANG`` set,
-#: ``on_pipeline_error`` says it started and then hangs.
-SETTINGS = """
-import json
-import os
-import time
-from pathlib import Path
-
-from hookline import hook_impl
-
-
-def _record(hook, error=None):
-    entry = {
-        "hook": hook,
-        "error": None if error is None else type(error).__name__,
-        "message": None if error is None else str(error),
-        "pid": os.getpid(),
-    }
-    with open(os.environ["HOOKLINE_STOP_TEST_LOG"], "a", encoding="utf-8") as log:
-        log.write(json.dumps(entry) + "\\n")
-
-
-class RecordPipelineHooks:
-    @hook_impl
-    def before_pipeline_run(self):
-        _record("before_pipeline_run")
-
-    @hook_impl
-    def after_pipeline_run(self):
-        _record("after_pipeline_run")
-
-    @hook_impl
-    def on_pipeline_error(self, error):
-        _record("on_pipeline_error", error)
-        if os.environ.get("HOOKLINE_STOP_TEST_HANG"):
-            Path(os.environ["HOOKLINE_STOP_TEST_HANG"]).write_text("error hook started")
-            time.sleep(120)
-
-
-HOOKS = (RecordPipelineHooks(),)
-"""
-
 RUNNER_ARGS: dict[str, Callable[[pytest.FixtureRequest], list[str]]] = {
     "sequential": lambda request: [],
     "thread": lambda request: ["--runner", "ThreadRunner", "--max-workers", "2"],
@@ -116,14 +80,6 @@ RUNNER_ARGS: dict[str, Callable[[pytest.FixtureRequest], list[str]]] = {
         f"address={request.getfixturevalue('dask_cluster')}",
     ],
 }
-
-
-@pytest.fixture
-def hook_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The file the project's recording hook writes to."""
-    path = tmp_path / "pipeline-hooks.jsonl"
-    monkeypatch.setenv("HOOKLINE_STOP_TEST_LOG", str(path))
-    return path
 
 
 @pytest.fixture
@@ -143,7 +99,7 @@ def write_project(make_project: ProjectFactory, folder: Path, mlflow_uri: str = 
     }
     if mlflow_uri:
         conf["base/mlflow.yml"] = f"tracking_uri: {mlflow_uri}\nexperiment_name: stopped\n"
-    return make_project(NODES, PIPELINE, settings=SETTINGS, conf=conf)
+    return make_project(NODES, PIPELINE, settings=RECORDING_SETTINGS, conf=conf)
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
@@ -176,12 +132,6 @@ def finish(process: subprocess.Popen[str], timeout: float = 120) -> str:
             process.kill()
             process.wait()
     return output
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def the_run(uri: str) -> Any:
@@ -252,7 +202,7 @@ def test_a_stop_signal_during_a_node_ends_the_run_as_ctrl_c_does(
     assert "To resume the run: hookline run" in output
     assert "--from-nodes wait" in output
     assert "Traceback" not in output
-    log = read_log(hook_log)
+    log = read_hook_log(hook_log)
     assert [(e["hook"], e["error"], e["pid"]) for e in log] == [
         ("before_pipeline_run", None, process.pid),
         ("on_pipeline_error", "Terminated", process.pid),
@@ -282,7 +232,7 @@ def test_a_second_signal_during_a_hanging_error_hook_exits_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hang = folder / "error-hook-started"
-    monkeypatch.setenv("HOOKLINE_STOP_TEST_HANG", str(hang))
+    monkeypatch.setenv(HANG_ENV_VAR, str(hang))
     project = write_project(make_project, folder)
     process = start(project)
     wait_for(folder / "node-started", process)
@@ -297,7 +247,10 @@ def test_a_second_signal_during_a_hanging_error_hook_exits_at_once(
         "Stopped at once by a second SIGTERM after SIGTERM; not finished: the "
         "on_pipeline_error hooks (nodes not ended: wait, after_wait)." in output
     )
-    assert [e["hook"] for e in read_log(hook_log)] == ["before_pipeline_run", "on_pipeline_error"]
+    assert [e["hook"] for e in read_hook_log(hook_log)] == [
+        "before_pipeline_run",
+        "on_pipeline_error",
+    ]
 
 
 def test_the_end_of_the_grace_period_exits_at_once(
@@ -307,7 +260,7 @@ def test_the_end_of_the_grace_period_exits_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hang = folder / "error-hook-started"
-    monkeypatch.setenv("HOOKLINE_STOP_TEST_HANG", str(hang))
+    monkeypatch.setenv(HANG_ENV_VAR, str(hang))
     monkeypatch.setenv("HOOKLINE_STOP_GRACE_SECONDS", "0.5")
     project = write_project(make_project, folder)
     process = start(project)
@@ -387,7 +340,10 @@ def test_a_library_callers_own_sigterm_handler_is_kept(
     assert (folder / "own-handler-called").read_text() == "SIGTERM"
     assert "own handler still installed: True" in output
     assert "nodes completed: ['double', 'wait', 'after_wait']" in output
-    assert [e["hook"] for e in read_log(hook_log)] == ["before_pipeline_run", "after_pipeline_run"]
+    assert [e["hook"] for e in read_hook_log(hook_log)] == [
+        "before_pipeline_run",
+        "after_pipeline_run",
+    ]
 
 
 SIGNALS_ITSELF = """
@@ -416,7 +372,7 @@ def test_a_library_run_raises_terminated_and_puts_the_default_handler_back(
             node(double, "params:x", "y", name="double"),
             node(stop_me, "y", "z", name="stop_me"),
         ])}""",
-        settings=SETTINGS,
+        settings=RECORDING_SETTINGS,
         conf={"base/parameters.yml": "x: 1\n"},
     )
 
@@ -431,8 +387,8 @@ def test_a_library_run_raises_terminated_and_puts_the_default_handler_back(
     assert stopped.value.resume_from == ["double"]  # y lived in memory only
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
-    assert [(e["hook"], e["error"]) for e in read_log(hook_log)] == [
+    assert [(e["hook"], e["error"]) for e in read_hook_log(hook_log)] == [
         ("before_pipeline_run", None),
         ("on_pipeline_error", "Terminated"),
     ]
-    assert os.getpid() == read_log(hook_log)[1]["pid"]
+    assert os.getpid() == read_hook_log(hook_log)[1]["pid"]

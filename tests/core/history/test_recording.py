@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from hookline.history.location import DEFAULT_HISTORY
 from hookline.runner import DaskRunner, ParallelRunner, SequentialRunner, ThreadRunner
 from hookline.runner.base import AbstractRunner
 from hookline.session import HooklineSession, RunFailed
+from tests.support import signal_when
 
 RUNNERS = {
     "sequential": lambda request: SequentialRunner(),
@@ -85,25 +85,10 @@ def test_a_failed_run_is_recorded_with_its_error_and_no_secret(history_project: 
 
 def test_an_interrupted_run_is_recorded(history_project: Path, tmp_path: Path) -> None:
     marker = tmp_path / "started"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hookline", "run", "--params", f"marker={marker}"],
-        cwd=history_project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    done = signal_when(
+        history_project, marker.exists, signal.SIGINT, "--params", f"marker={marker}"
     )
-    try:
-        deadline = time.monotonic() + 240
-        while not marker.exists():
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "the node never started"
-            time.sleep(0.01)
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130, output
+    assert done.returncode == 130, done.output
 
     record = only_run(history_project)
     assert (record.status, record.error) == ("interrupted", "KeyboardInterrupt")

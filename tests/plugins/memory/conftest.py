@@ -7,11 +7,14 @@ Every figure in these tests comes from real memory: numpy arrays whose pages are
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import psutil
 import pytest
 
 from hookline import Measurement, hook_impl
@@ -206,3 +209,24 @@ class SerialisingDataset(AbstractDataset):
 
     def describe(self) -> dict[str, Any]:
         return {"mib": self.mib}
+
+
+def exited_process() -> psutil.Process:
+    """A psutil handle on a process that has exited: every reading of it raises."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    process = psutil.Process(child.pid)
+    child.wait()
+    return process
+
+
+class DeadProcessBackend:
+    """Reads the memory of a process that is gone, at every start and end: psutil raises."""
+
+    def __init__(self, config: MemoryConfig) -> None:
+        self._process = exited_process()
+
+    def read(self) -> int:
+        return int(self._process.memory_info().rss)
+
+    def sample(self) -> int:
+        return self.read()

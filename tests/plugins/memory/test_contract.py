@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
-
-import psutil
 
 from hookline.testing import PluginContract
 from hookline_memory import MemoryConfig, MemoryHooks
 
-
-class GoneProcessBackend:
-    """Reads the memory of a process that has exited: psutil raises at every reading."""
-
-    def __init__(self, config: MemoryConfig) -> None:
-        child = subprocess.Popen([sys.executable, "-c", "pass"])
-        self._process = psutil.Process(child.pid)
-        child.wait()
-
-    def read(self) -> int:
-        return int(self._process.memory_info().rss)
-
-    def sample(self) -> int:
-        return self.read()
+from .conftest import DeadProcessBackend
 
 
 class TestMemoryContract(PluginContract):
@@ -40,7 +23,7 @@ class TestMemoryContract(PluginContract):
         return hooks
 
     def dead_backend_hooks(self, tmp_path: Path) -> MemoryHooks:
-        return MemoryHooks(backends={"psutil": GoneProcessBackend})
+        return MemoryHooks(backends={"psutil": DeadProcessBackend})
 
     def close(self, hooks: MemoryHooks) -> None:
         hooks.close()

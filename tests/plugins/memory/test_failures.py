@@ -9,13 +9,10 @@ through the plugin's own configuration point, the ``backends`` the hook object i
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import psutil
 import pytest
 
 from hookline import DataCatalog, Measurement, Pipeline, hook_impl, node, pipeline
@@ -24,28 +21,7 @@ from hookline.runner import AbstractRunner, ProgressReporter, SequentialRunner
 from hookline_memory import MemoryConfig, MemoryHooks
 from hookline_memory.backends import PsutilBackend
 
-from .conftest import MeasurementSink, allocate, manager_with
-
-
-def exited_process() -> psutil.Process:
-    """A psutil handle on a process that has exited: every reading of it raises."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    process = psutil.Process(child.pid)
-    child.wait()
-    return process
-
-
-class DeadProcessBackend:
-    """Reads the memory of a process that is gone, at every start and end: psutil raises."""
-
-    def __init__(self, config: MemoryConfig) -> None:
-        self._process = exited_process()
-
-    def read(self) -> int:
-        return int(self._process.memory_info().rss)
-
-    def sample(self) -> int:
-        return self.read()
+from .conftest import DeadProcessBackend, MeasurementSink, allocate, manager_with
 
 
 class BrokenSamplerBackend(DeadProcessBackend):

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ import pytest
 from hookline.errors import ConfigError
 from hookline.session import RunFailed
 from hookline_mlflow import TrackingUnavailable
+from tests.support import signal_when
 
 from .conftest import SMALL_PIPELINE, TrackedProjectFactory, tags_of
 
@@ -77,27 +75,8 @@ def test_ctrl_c_on_hookline_run_ends_the_run_killed(
         parameters=f"x: 1\nmarker: {marker}\n",
         catalog="",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project.path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while not marker.exists():
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "the node never started"
-            time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-    assert process.returncode == 130, output
+    done = signal_when(project.path, marker.exists, signal.SIGINT)
+    assert done.returncode == 130, done.output
     run = project.only_run()
     assert run.info.status == "KILLED"
     assert "node_duration_s/double" in run.data.metrics
