@@ -429,7 +429,7 @@ class _EntryBuilder:
             config["version"] = Version(self.load_versions.get(name), self.save_version)
         try:
             made = dataset_cls(**config)
-            return KedroStyleDataset(made) if kedro_style else made  # type: ignore[no-any-return]
+            return KedroStyleDataset(made) if kedro_style else made
         except DatasetError as exc:
             message = redact_text(f"{where}: {exc}", secrets)
             raise DatasetError(message) from None

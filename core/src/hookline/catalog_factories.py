@@ -61,7 +61,7 @@ class FactoryPattern:
         found = self._parser.parse(name)
         if found is None:
             return None
-        return dict(found.named)  # type: ignore[union-attr]
+        return dict(found.named)
 
 
 class DatasetFactories:
