@@ -503,7 +503,7 @@ def _versioned(name: str, entry: Mapping[str, Any], source: str) -> bool:
 
 
 def _check_arguments(
-    dataset_cls: type[Any], config: Mapping[str, Any], where: str
+    dataset_cls: type, config: Mapping[str, Any], where: str
 ) -> builtins.list[str] | None:
     """Name an unknown or a missing argument before the class sees it (with a suggestion).
 
@@ -526,7 +526,7 @@ def _check_arguments(
 
 
 @functools.cache
-def _arguments(dataset_cls: type[Any]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def _arguments(dataset_cls: type) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The keyword arguments ``dataset_cls`` accepts and those it requires, or ``None`` when it
     takes any keyword. Cached: a catalog with factories makes many datasets of one class, and
     reading a signature costs more than making the dataset."""
