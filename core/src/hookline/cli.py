@@ -1,4 +1,5 @@
-"""The ``hookline`` command: ``run``, ``hooks``, ``info`` and the commands plugins add.
+"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``runs``, ``catalog`` and the
+commands plugins add.
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
 configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
@@ -21,6 +22,7 @@ from typing import Any
 import click
 
 from hookline import __version__
+from hookline.catalog_commands import catalog
 from hookline.entry_points import (
     COMMANDS_ENTRY_POINT_GROUP,
     HOOKS_ENTRY_POINT_GROUP,
@@ -354,6 +356,7 @@ def info() -> None:
 
 
 cli.add_command(runs)
+cli.add_command(catalog)
 
 
 def main() -> None:
