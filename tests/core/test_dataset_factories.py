@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 import pytest
@@ -67,7 +67,7 @@ def test_a_pattern_fills_its_placeholders_into_every_string_of_its_entry(tmp_pat
     catalog.add_from_factories(["cars_csv", "boats"])
     cars = catalog.get_dataset("cars_csv")
     assert isinstance(cars, CSVDataset)
-    assert cars.filepath == str(tmp_path / "data" / "cars.csv")
+    assert cars.filepath == PurePosixPath(tmp_path / "data" / "cars.csv")
     assert cars.describe()["load_args"] == {"usecols": ["cars_id", "value"], "sep": ","}
     # A name no pattern matches is left to the runner (a memory dataset).
     assert "boats" not in catalog
@@ -79,7 +79,7 @@ def test_a_namespace_pattern_matches_dotted_names_only(tmp_path: Path) -> None:
         project_path=tmp_path,
     )
     catalog.add_from_factories(["modelling.model", "plain"])
-    assert catalog.get_dataset("modelling.model").filepath == str(
+    assert catalog.get_dataset("modelling.model").filepath == PurePosixPath(
         tmp_path / "modelling" / "model.json"
     )
     assert "plain" not in catalog
