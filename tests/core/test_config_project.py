@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hookline.errors import ProjectError
+from hookline.plugin_config import project_config_loader
 from hookline.session import HooklineSession
 from tests.support import ProjectFactory
 
@@ -53,6 +54,9 @@ class SparkHooks:
 
 HOOKS = (SchemaHooks(), SparkHooks())
 CONFIG_LOADER_ARGS = {
+    # What Kedro's project template writes.
+    "base_env": "base",
+    "default_run_env": "local",
     "config_patterns": {"spark": ["spark*", "spark*/**", "**/spark*"]},
     "custom_resolvers": {"hl_times": lambda a, b: a * b},
     "merge_strategy": {"spark": "soft"},
@@ -86,6 +90,14 @@ def test_settings_args_and_hook_resolvers_reach_the_run(make_project: ProjectFac
     }
     # The 0.18 form reads only the files its patterns name, merged destructively.
     assert seen["glob"] == {"spark.app": {"cores": 4}}
+
+
+def test_a_plugins_command_reads_through_the_same_settings(make_project: ProjectFactory) -> None:
+    project = make_project(NODES, REGISTRY, SETTINGS, CONF)
+    loader, project_path = project_config_loader(project, None)
+    assert project_path == project
+    assert loader.config_patterns["spark"] == ["spark*", "spark*/**", "**/spark*"]
+    assert loader["spark"]["spark.app"] == {"name": "app", "cores": 4}
 
 
 def test_an_unknown_config_loader_argument_names_settings(make_project: ProjectFactory) -> None:
