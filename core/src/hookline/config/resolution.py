@@ -133,10 +133,6 @@ def _register(name: str, resolver: Callable[..., Any]) -> None:
         OmegaConf.register_new_resolver(name, resolver, replace=True)
 
 
-def _current() -> Interpolation | None:
-    return _ACTIVE.get()
-
-
 def _global_value(key: Any, default: Any = _NO_VALUE) -> Any:
     interpolation = _outside_hookline_refused("globals")
     if interpolation.global_values is None:
@@ -175,7 +171,7 @@ def _runtime_param(key: Any, default: Any = _NO_VALUE) -> Any:
 
 
 def _environment_variable(name: Any, default: Any = _NO_VALUE) -> Any:
-    interpolation = _current()
+    interpolation = _ACTIVE.get()
     custom = interpolation.custom_resolvers.get(_ENV_RESOLVER) if interpolation else None
     reader = custom or oc.env
     if interpolation is not None and custom is None and not interpolation.read_environment:
@@ -197,7 +193,7 @@ def _environment_variable(name: Any, default: Any = _NO_VALUE) -> Any:
 
 
 def _outside_hookline_refused(resolver: str) -> Interpolation:
-    interpolation = _current()
+    interpolation = _ACTIVE.get()
     if interpolation is None:
         raise _Refused(f"'${{{resolver}:...}}' is resolved by hookline's config loader only")
     return interpolation
