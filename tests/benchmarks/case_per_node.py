@@ -290,7 +290,8 @@ def _targets(
                 kedro=_kedro_reference(log, theirs, sizes, config),
             )
         )
-    for shape, what in (("linear", "Flat"), ("namespaced", "Flat with namespaced pipelines")):
+    flatness = (("linear", "Flat", 2), ("namespaced", "Flat with namespaced pipelines", 17))
+    for shape, what, issue in flatness:
         for log in LOG_LEVELS:
             small = per_node.get(
                 (RunKey(shape, "sequential", True, log, FLATNESS_SMALL), "hookline")
@@ -307,6 +308,7 @@ def _targets(
                     measured=NOT_MEASURED if factor is None else f"{factor:.2f}x",
                     ok=None if factor is None else factor <= FLATNESS_MAX,
                     kedro=_kedro_flatness(per_node, shape, log, config),
+                    issue=issue,
                 )
             )
     return results
