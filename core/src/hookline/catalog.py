@@ -37,6 +37,7 @@ from hookline.secrets import (
     secret_strings,
     sort_secrets,
 )
+from hookline.transcoding import check_transcoded_entries
 
 __all__ = ["DataCatalog", "FrozenDatasets"]
 
@@ -118,6 +119,7 @@ class DataCatalog:
             if not name.startswith("_"):
                 (patterns if is_pattern(name) else entries)[name] = entry
         factories = DatasetFactories(patterns, source) if patterns else None
+        check_transcoded_entries(entries, source)
         versions = dict(load_versions or {})
         for name in versions:
             entry = _entry_to_version(name, entries, factories, source)

@@ -201,6 +201,7 @@ class HooklineSession:
         to_outputs: Iterable[str] = (),
         load_versions: dict[str, str] | None = None,
         reporter: ProgressReporter | None = None,
+        namespaces: Iterable[str] = (),
     ) -> RunResult:
         """Run a registered pipeline, filtered as asked.
 
@@ -218,6 +219,7 @@ class HooklineSession:
         tags, node_names = list(tags), list(node_names)
         from_nodes, to_nodes = list(from_nodes), list(to_nodes)
         from_inputs, to_outputs = list(from_inputs), list(to_outputs)
+        namespaces = list(namespaces)
         pipeline = _select_pipeline(
             load_pipelines(self.metadata), pipeline_name or DEFAULT_PIPELINE
         ).filter(
@@ -227,6 +229,7 @@ class HooklineSession:
             to_nodes=to_nodes,
             from_inputs=from_inputs,
             to_outputs=to_outputs,
+            node_namespaces=namespaces,
         )
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
@@ -247,6 +250,7 @@ class HooklineSession:
             from_inputs=from_inputs,
             to_outputs=to_outputs,
             load_versions=load_versions,
+            namespaces=namespaces,
         )
         grace = grace_seconds(load_settings(self.metadata).stop_grace_seconds)
         stage = _Stage(pipeline, reporter)

@@ -24,6 +24,7 @@ from hookline.measurements import publishing_to
 from hookline.node import Node
 from hookline.pipeline import Pipeline
 from hookline.runner.progress import ProgressReporter
+from hookline.transcoding import SEPARATOR, base_name, check_views_in_catalog
 
 #: The hooks a runner calls, per node or per dataset.
 NODE_HOOK_NAMES = (
@@ -161,23 +162,39 @@ class ReleaseTracker:
     """Releases each dataset as soon as no remaining node needs it, in O(inputs) per node.
 
     The pipeline's free inputs (parameters, raw data) and free outputs (the run's result) are
-    never released.
+    never released. The transcoded views of one dataset (``cars@pandas``, ``cars@spark``) count
+    as one: they are released together after the last node reading any of them.
     """
 
     def __init__(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
         self._catalog = catalog
         self._keep = pipeline.inputs() | pipeline.outputs()
+        # A transcoded view is counted under its dataset's name, every other name under itself;
+        # this map is empty in a pipeline without transcoding, which node_done then skips.
+        self._base = {name: base_name(name) for name in pipeline.datasets() if SEPARATOR in name}
+        self._views: dict[str, list[str]] = {}
+        for name, base in sorted(self._base.items()):
+            if name not in self._keep:
+                self._views.setdefault(base, []).append(name)
         self._remaining: dict[str, int] = {}
         for node in pipeline.nodes:
             for name in node.inputs:
-                self._remaining[name] = self._remaining.get(name, 0) + 1
+                key = self._base.get(name, name)
+                self._remaining[key] = self._remaining.get(key, 0) + 1
 
     def node_done(self, node: Node) -> None:
         """Record that ``node`` has finished, releasing the inputs it was the last user of."""
+        base = self._base
         for name in node.inputs:
-            left = self._remaining[name] - 1
-            self._remaining[name] = left
-            if left == 0 and name not in self._keep:
+            key = base.get(name, name) if base else name
+            left = self._remaining[key] - 1
+            self._remaining[key] = left
+            if left:
+                continue
+            if key in self._views:
+                for view in self._views[key]:
+                    self._catalog.release(view)
+            elif name not in self._keep:
                 self._catalog.release(name)
 
 
@@ -246,6 +263,7 @@ class AbstractRunner(abc.ABC):
             run_params = {"session_id": session_id, "run_id": session_id}
         catalog.add_from_factories(pipeline.datasets())
         check_free_inputs(pipeline, catalog)
+        check_views_in_catalog(pipeline, catalog)
         for name in pipeline.all_outputs():
             if name not in catalog:
                 catalog.add(name, MemoryDataset())
