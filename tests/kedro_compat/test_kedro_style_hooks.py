@@ -73,6 +73,7 @@ def test_dataset_statistics_hook_reads_the_catalog_as_a_mapping(
     assert "companies" not in listing["memory"]
     assert listing["contains_companies"] is True
     assert listing["get_missing"] is None
+    assert listing["companies_type"] == "hookline.datasets.pandas.CSVDataset"
     assert listing["get_type_missing"] is None
     assert listing["get_is_getitem"] is True
 
@@ -99,6 +100,19 @@ def test_run_status_hook_reads_run_params_as_kedro_fills_them(
     ran: tuple[Scenario, RunResult], runner: AbstractRunner
 ) -> None:
     scenario, result = ran
+    assert scenario.record_of("status.context") == {
+        "hook": "status.context",
+        "project": scenario.project.name,
+        "package": scenario.package,
+        "env": None,
+        # --params reach the parameters, as Kedro's runtime_params do.
+        "params": {
+            "threshold": 3.5,
+            "report": {"title": "Top companies", "currency": "USD"},
+            **RUNTIME_PARAMS,
+        },
+        "threshold": 3.5,
+    }
     started = scenario.record_of("status.started")
     params = started["run_params"]
     assert params["run_id"] == params["session_id"] == result.session_id

@@ -153,6 +153,7 @@ def test_the_run_ends_the_same(sides: tuple[Scenario, Scenario]) -> None:
 @pytest.mark.parametrize(
     "hook",
     [
+        "status.context",
         "statistics.catalog",
         "statistics.node",
         "statistics.persisted",
@@ -167,6 +168,13 @@ def test_the_hook_records_the_same(
 ) -> None:
     kedro, hookline = _both(sides, hook)
     assert kedro, f"the Kedro side recorded no {hook!r}"
+    if hook == "statistics.catalog":
+        # get_type gives each side's own class path.
+        (theirs,), (ours,) = kedro, hookline
+        assert (theirs.pop("companies_type"), ours.pop("companies_type")) == (
+            "kedro_datasets.pandas.csv_dataset.CSVDataset",
+            "hookline.datasets.pandas.CSVDataset",
+        )
     if request.node.callspec.params["sides"] == "cli-parallel" and hook == "statistics.persisted":
         # Kedro's ParallelRunner makes the memory datasets it creates for a run's outputs
         # SharedMemoryDatasets (held by a multiprocessing manager); hookline's stay
