@@ -83,7 +83,7 @@ def types(session: nox.Session) -> None:
     # One install command, so that a plugin's dependency on `hookline` is met by the local core
     # and never looked up on an index.
     session.install(
-        *_editable(f"{CORE}[pandas,dask,report]", *PLUGINS),
+        *_editable(f"{CORE}[pandas,dask,report,port]", *PLUGINS),
         "mypy>=1.11",
         "types-PyYAML",
         "pandas-stubs",
@@ -101,7 +101,7 @@ def tests(session: nox.Session) -> None:
     # points are read from installed metadata exactly as a user's plugin would be. The example
     # is installed for the benchmark harness's test, which runs its node functions.
     session.install(
-        *_editable(f"{CORE}[pandas,dask,report]", *map(_with_test_extra, PLUGINS), EXAMPLE),
+        *_editable(f"{CORE}[pandas,dask,report,port]", *map(_with_test_extra, PLUGINS), EXAMPLE),
         *(str(p) for p in FIXTURE_PLUGINS),
         "pytest>=8.1",
         "hypothesis",

@@ -1,4 +1,5 @@
-"""The ``hookline`` command: ``run``, ``hooks``, ``info`` and the commands plugins add.
+"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``port-kedro`` and the commands
+plugins add.
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
 configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
@@ -31,6 +32,7 @@ from hookline.errors import (
 )
 from hookline.history.commands import runs
 from hookline.hooks.markers import COMMANDS_ENTRY_POINT_GROUP, HOOKS_ENTRY_POINT_GROUP
+from hookline.porting.command import port_kedro
 
 logger = logging.getLogger("hookline")
 
@@ -351,6 +353,7 @@ def info() -> None:
 
 
 cli.add_command(runs)
+cli.add_command(port_kedro)
 
 
 def main() -> None:
