@@ -3,6 +3,7 @@
 The public API::
 
     from hookline import node, pipeline, Pipeline, DataCatalog, hook_impl, SequentialRunner
+    from hookline import find_pipelines  # in pipeline_registry.py
 
 Names are imported on first use, so ``import hookline`` (and ``hookline --help``) stays fast.
 """
@@ -28,6 +29,7 @@ _EXPORTS = {
     "ParallelRunner": "hookline.runner",
     "SequentialRunner": "hookline.runner",
     "ThreadRunner": "hookline.runner",
+    "find_pipelines": "hookline.pipeline_discovery",
     "hook_impl": "hookline.hooks.markers",
     "publish_measurement": "hookline.measurements",
 }
@@ -43,6 +45,7 @@ __all__ = [
     "SequentialRunner",
     "ThreadRunner",
     "__version__",
+    "find_pipelines",
     "hook_impl",
     "node",
     "pipeline",
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
     from hookline.hooks.markers import hook_impl
     from hookline.measurements import Measurement, publish_measurement
+    from hookline.pipeline_discovery import find_pipelines
     from hookline.runner import (
         AbstractRunner,
         DaskRunner,

@@ -34,6 +34,7 @@ from hookline.secrets import (
     secret_strings,
     sort_secrets,
 )
+from hookline.transcoding import check_transcoded_entries
 
 __all__ = ["DataCatalog"]
 
@@ -105,6 +106,7 @@ class DataCatalog:
         entries = {
             str(name): entry for name, entry in catalog.items() if not str(name).startswith("_")
         }
+        check_transcoded_entries(entries, source)
         versions = dict(load_versions or {})
         for name in versions:
             entry = entries.get(name)

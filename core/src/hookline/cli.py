@@ -122,6 +122,12 @@ def _parse_load_versions(values: Sequence[str]) -> dict[str, str]:
 @click.option("--to-nodes", multiple=True, help="Run these nodes and everything upstream.")
 @click.option("--from-inputs", multiple=True, help="Run what depends on these datasets.")
 @click.option("--to-outputs", multiple=True, help="Run what is needed to make these datasets.")
+@click.option(
+    "--namespaces",
+    "-ns",
+    multiple=True,
+    help="Run only the nodes in these namespaces (nested too).",
+)
 @click.option("--params", "params_text", default="", help="Override parameters: key=value,a.b=2.")
 @click.option("--env", "-e", default=None, help="Configuration environment laid over base/local.")
 @click.option("--runner", "-r", "runner_name", default="SequentialRunner", show_default=True)
@@ -156,6 +162,7 @@ def run(
     to_nodes: tuple[str, ...],
     from_inputs: tuple[str, ...],
     to_outputs: tuple[str, ...],
+    namespaces: tuple[str, ...],
     params_text: str,
     env: str | None,
     runner_name: str,
@@ -190,6 +197,7 @@ def run(
             to_nodes=_split(to_nodes),
             from_inputs=_split(from_inputs),
             to_outputs=_split(to_outputs),
+            namespaces=_split(namespaces),
             load_versions=_parse_load_versions(load_versions),
             reporter=reporter,
         )

@@ -48,6 +48,7 @@ _SLOTS = (
     "_func",
     "_readable_name",
     "_given_name",
+    "_namespace",
     "_name",
     "_tags",
     "_inputs",
@@ -169,6 +170,8 @@ class Node:
             that length), a dict mapping a key of the returned dict to a dataset name, or None.
         name: The node's name; derived from the function and datasets when not given.
         tags: One tag or several, used to select nodes when running a pipeline.
+        namespace: The modular pipeline the node belongs to (``outer.inner``): its name is
+            then ``namespace.name``. Usually set by :func:`hookline.pipeline`, not by hand.
 
     Raises:
         PipelineError: ``func`` is not callable, a dataset name or tag is not a string, an
@@ -181,6 +184,7 @@ class Node:
     _func: Callable[..., Any]
     _readable_name: str
     _given_name: str | None
+    _namespace: str | None
     _name: str
     _tags: frozenset[str]
     _inputs: tuple[str, ...]
@@ -204,6 +208,7 @@ class Node:
         *,
         name: str | None = None,
         tags: str | Iterable[str] | None = None,
+        namespace: str | None = None,
     ) -> None:
         given_name: object = name
         given_func: object = func
@@ -215,6 +220,11 @@ class Node:
             )
         if given_name is not None and (not isinstance(given_name, str) or not given_name):
             raise PipelineError(f"Node names must be non-empty strings, got {name!r}.")
+        given_namespace: object = namespace
+        if given_namespace is not None and (
+            not isinstance(given_namespace, str) or not given_namespace
+        ):
+            raise PipelineError(f"Node namespaces must be non-empty strings, got {namespace!r}.")
         func_name = _readable_func_name(func)
         where = f"Node {name}" if name else f"Node of function {func_name}"
 
@@ -244,6 +254,8 @@ class Node:
 
         derived = f"{func_name}({_format_names(in_names)}) -> {_format_names(out_names)}"
         node_name = name if name else derived
+        if namespace:
+            node_name = f"{namespace}.{node_name}"
         where = f"Node {node_name}"
 
         duplicates = sorted({o for o in out_names if out_names.count(o) > 1})
@@ -272,6 +284,7 @@ class Node:
         self._func = func
         self._readable_name = func_name
         self._given_name = name
+        self._namespace = namespace
         self._name = node_name
         self._tags = _normalise_tags(tags, where)
         self._inputs = in_names
@@ -376,12 +389,27 @@ class Node:
 
     @property
     def name(self) -> str:
-        """The given name, or ``func_name([in1,in2]) -> [out1]`` when none was given."""
+        """The given name, or ``func_name([in1,in2]) -> [out1]`` when none was given; with a
+        namespace, ``namespace.`` before either."""
         return self._name
 
     @property
+    def namespace(self) -> str | None:
+        """The modular pipeline the node belongs to (``outer.inner``), or None."""
+        return self._namespace
+
+    @property
+    def namespace_prefixes(self) -> list[str]:
+        """Every enclosing namespace, outermost first: ``a.b.c`` gives ``a``, ``a.b``, ``a.b.c``."""
+        if not self._namespace:
+            return []
+        parts = self._namespace.split(".")
+        return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+    @property
     def short_name(self) -> str:
-        """The given name, or the function name title-cased (``split_data`` -> ``Split Data``)."""
+        """The given name (without the namespace), or the function name title-cased
+        (``split_data`` -> ``Split Data``)."""
         if self._given_name:
             return self._given_name
         return self._readable_name.replace("_", " ").title()
@@ -420,6 +448,35 @@ class Node:
         copy.__setstate__(self.__getstate__())
         copy._tags = self._tags | extra
         return copy
+
+    def _renamed(self, rename: Callable[[str], str], namespace: str | None) -> Node:
+        """A copy with every dataset name passed through ``rename`` and the given namespace.
+
+        The copy is built afresh, so its derived name shows the new dataset names.
+        """
+        inputs: NodeIO
+        declared = self._declared_inputs
+        if isinstance(declared, dict):
+            inputs = {arg: rename(ds) for arg, ds in declared.items()}
+        elif isinstance(declared, str):
+            inputs = rename(declared)
+        else:
+            inputs = [rename(ds) for ds in declared or ()]
+        outputs: NodeIO
+        if self._out_kind == _DICT_OUTPUT:
+            outputs = {key: rename(ds) for key, ds in self._out_pairs}
+        elif self._out_kind == _ONE_OUTPUT:
+            outputs = rename(self._out_names[0])
+        else:
+            outputs = [rename(ds) for ds in self._out_names]
+        return Node(
+            self._func,
+            inputs,
+            outputs,
+            name=self._given_name,
+            tags=self._tags,
+            namespace=namespace,
+        )
 
     def _same_definition(self, other: Node) -> bool:
         """Whether ``other`` is the same step (function and calling convention), tags aside."""
@@ -528,6 +585,7 @@ def node(
     *,
     name: str | None = None,
     tags: str | Iterable[str] | None = None,
+    namespace: str | None = None,
 ) -> Node:
     """Create a :class:`Node`; see its documentation for the meaning of each argument."""
-    return Node(func, inputs, outputs, name=name, tags=tags)
+    return Node(func, inputs, outputs, name=name, tags=tags, namespace=namespace)

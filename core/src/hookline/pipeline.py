@@ -8,6 +8,11 @@ and filter quickly.
 Order: nodes come out in the order they were given, except that a node is moved after the
 nodes it depends on (each ancestor that was given later is pulled forward, again in the given
 order). A pipeline whose nodes were given in a valid order therefore keeps that order.
+
+Transcoded names (``cars@pandas``, ``cars@spark``) are one dataset ``cars`` for the graph: the
+producer and consumer lookups are keyed by the name without its suffix (see
+:mod:`hookline.transcoding`). Modular pipelines (``pipeline(..., namespace=...)``) are built by
+:mod:`hookline.modular_pipeline`.
 """
 
 from __future__ import annotations
@@ -17,13 +22,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from hookline.errors import PipelineError, did_you_mean
+from hookline.modular_pipeline import NameMapping, map_nodes
 from hookline.node import Node, _func_path, _normalise_tags
+from hookline.transcoding import base_name, check_transcoded_names
 
 __all__ = ["Pipeline", "pipeline"]
 
 _NODE = ("node named", "nodes named")
 _TAG = ("node tagged", "nodes tagged")
 _DATASET = ("dataset", "datasets")
+_NAMESPACE = ("node in the namespace", "nodes in the namespaces")
 
 
 def _names_arg(values: str | Iterable[str] | None) -> list[str]:
@@ -64,10 +72,13 @@ class Pipeline:
         nodes: Nodes and pipelines (whose nodes are added) in the order they should run when
             the dependencies allow it.
         tags: Tags added to every node.
+        inputs, outputs, parameters, namespace, prefix_datasets_with_namespace: Make the
+            nodes a modular pipeline: see :func:`pipeline`.
 
     Raises:
         PipelineError: An item is not a Node or Pipeline, two different nodes have one name,
-            two nodes write one dataset, or the nodes form a cycle.
+            two nodes write one dataset, the nodes form a cycle, a dataset is used both with
+            and without a transcoding suffix, or a modular pipeline's mapping is wrong.
     """
 
     __slots__ = ("_all_inputs", "_all_outputs", "_consumers", "_nodes", "_position", "_producer")
@@ -84,6 +95,11 @@ class Pipeline:
         nodes: Iterable[Node | Pipeline],
         *,
         tags: str | Iterable[str] | None = None,
+        inputs: NameMapping = None,
+        outputs: NameMapping = None,
+        parameters: NameMapping = None,
+        namespace: str | None = None,
+        prefix_datasets_with_namespace: bool = True,
     ) -> None:
         if isinstance(nodes, (Node, str)) or not isinstance(nodes, Iterable):
             raise PipelineError(
@@ -93,7 +109,20 @@ class Pipeline:
         unique = _unique_nodes(nodes)
         if extra_tags:
             unique = [n.tag(extra_tags) for n in unique]
+        check_transcoded_names(name for n in unique for name in (*n.inputs, *n.outputs))
         self._index(_toposort(unique))
+        if namespace is not None or inputs or outputs or parameters:
+            mapped = map_nodes(
+                self,
+                inputs=inputs,
+                outputs=outputs,
+                parameters=parameters,
+                namespace=namespace,
+                prefix_datasets_with_namespace=prefix_datasets_with_namespace,
+            )
+            # Renaming can join datasets (two outputs mapped to one name): check the graph again.
+            check_transcoded_names(name for n in mapped for name in (*n.inputs, *n.outputs))
+            self._index(_toposort(mapped))
 
     @classmethod
     def _from_sorted(cls, nodes: list[Node]) -> Pipeline:
@@ -103,25 +132,32 @@ class Pipeline:
         return result
 
     def _index(self, nodes: list[Node]) -> None:
-        """Record the lookups every query needs, in one pass over nodes and their datasets."""
+        """Record the lookups every query needs, in one pass over nodes and their datasets.
+
+        ``_producer`` and ``_consumers`` are keyed by dataset without transcoding suffix.
+        """
         position: dict[str, int] = {}
         producer: dict[str, Node] = {}
         consumers: dict[str, list[Node]] = {}
+        all_inputs: set[str] = set()
+        all_outputs: set[str] = set()
         for i, n in enumerate(nodes):
             position[n.name] = i
+            all_inputs.update(n.inputs)
+            all_outputs.update(n.outputs)
             for ds in n.inputs:
-                readers = consumers.setdefault(ds, [])
+                readers = consumers.setdefault(base_name(ds), [])
                 # A node may read one dataset twice; it is still one consumer.
                 if not readers or readers[-1] is not n:
                     readers.append(n)
             for ds in n.outputs:
-                producer[ds] = n
+                producer[base_name(ds)] = n
         self._nodes = nodes
         self._position = position
         self._producer = producer
         self._consumers = consumers
-        self._all_inputs = frozenset(consumers)
-        self._all_outputs = frozenset(producer)
+        self._all_inputs = frozenset(all_inputs)
+        self._all_outputs = frozenset(all_outputs)
 
     # -- the graph ----------------------------------------------------------------------------
 
@@ -131,12 +167,20 @@ class Pipeline:
         return list(self._nodes)
 
     def inputs(self) -> set[str]:
-        """Datasets some node reads and no node writes: they must come from the catalog."""
-        return set(self._all_inputs - self._all_outputs)
+        """Datasets some node reads and no node writes: they must come from the catalog.
+
+        A transcoded name (``cars@spark``) is no input when a node writes another view of it.
+        """
+        producer = self._producer
+        return {ds for ds in self._all_inputs if base_name(ds) not in producer}
 
     def outputs(self) -> set[str]:
-        """Datasets some node writes and no node reads: the results of the pipeline."""
-        return set(self._all_outputs - self._all_inputs)
+        """Datasets some node writes and no node reads: the results of the pipeline.
+
+        A transcoded name (``cars@pandas``) is no output when a node reads another view of it.
+        """
+        consumers = self._consumers
+        return {ds for ds in self._all_outputs if base_name(ds) not in consumers}
 
     def all_inputs(self) -> set[str]:
         """Every dataset some node reads."""
@@ -151,19 +195,21 @@ class Pipeline:
         return set(self._all_inputs | self._all_outputs)
 
     def producer(self, dataset: str) -> Node | None:
-        """The node that writes ``dataset``, or None (a free input, or not in the pipeline)."""
-        return self._producer.get(dataset)
+        """The node that writes ``dataset`` (or another transcoded view of it), or None (a
+        free input, or not in the pipeline)."""
+        return self._producer.get(base_name(dataset))
 
     def consumers(self, dataset: str) -> list[Node]:
-        """The nodes that read ``dataset``, in topological order (empty if none)."""
-        return list(self._consumers.get(dataset, ()))
+        """The nodes that read ``dataset`` (or another transcoded view of it), in topological
+        order (empty if none)."""
+        return list(self._consumers.get(base_name(dataset), ()))
 
     def parents(self, node: Node | str) -> list[Node]:
         """The nodes that write a dataset ``node`` reads, in topological order."""
         found = self._get(node)
         seen: dict[str, Node] = {}
         for ds in found.inputs:
-            parent = self._producer.get(ds)
+            parent = self._producer.get(base_name(ds))
             if parent is not None:
                 seen[parent.name] = parent
         return sorted(seen.values(), key=self._sort_key)
@@ -173,7 +219,7 @@ class Pipeline:
         found = self._get(node)
         seen: dict[str, Node] = {}
         for ds in found.outputs:
-            for child in self._consumers.get(ds, ()):
+            for child in self._consumers.get(base_name(ds), ()):
                 seen[child.name] = child
         return sorted(seen.values(), key=self._sort_key)
 
@@ -277,6 +323,16 @@ class Pipeline:
         """The nodes having any of ``tags``."""
         return self._finish(self._select_tags(tags), _describe_call("only_nodes_with_tags", tags))
 
+    def only_nodes_with_namespaces(self, node_namespaces: Iterable[str]) -> Pipeline:
+        """The nodes in any of ``node_namespaces`` or in a namespace nested in one of them.
+
+        Raises:
+            PipelineError: A namespace has no node (with the closest known namespace).
+        """
+        wanted = _names_arg(node_namespaces)
+        selected = self._select_namespaces(wanted)
+        return self._finish(selected, f"only_nodes_with_namespaces({wanted!r})")
+
     def only_nodes(self, *names: str) -> Pipeline:
         """Exactly the nodes named ``names``."""
         return self._finish(self._select_names(names), _describe_call("only_nodes", names))
@@ -309,6 +365,7 @@ class Pipeline:
         node_names: str | Iterable[str] | None = None,
         from_inputs: str | Iterable[str] | None = None,
         to_outputs: str | Iterable[str] | None = None,
+        node_namespaces: str | Iterable[str] | None = None,
     ) -> Pipeline:
         """The nodes selected by every given filter (Kedro semantics).
 
@@ -327,6 +384,7 @@ class Pipeline:
             ("node_names", _names_arg(node_names), self._select_names),
             ("from_inputs", _names_arg(from_inputs), self._select_from_inputs),
             ("to_outputs", _names_arg(to_outputs), self._select_to_outputs),
+            ("node_namespaces", _names_arg(node_namespaces), self._select_namespaces),
         )
         selected: set[int] | None = None
         used: list[str] = []
@@ -372,6 +430,24 @@ class Pipeline:
             raise PipelineError(_unknown_message(_TAG, unknown, known))
         return {i for i, n in enumerate(self._nodes) if not wanted.isdisjoint(n.tags)}
 
+    def _select_namespaces(self, namespaces: Sequence[str]) -> set[int]:
+        selected: set[int] = set()
+        unknown = []
+        for namespace in namespaces:
+            inner = f"{namespace}."
+            found = {
+                i
+                for i, n in enumerate(self._nodes)
+                if n.namespace and (n.namespace == namespace or n.namespace.startswith(inner))
+            }
+            if not found:
+                unknown.append(namespace)
+            selected |= found
+        if unknown:
+            known = {prefix for n in self._nodes for prefix in n.namespace_prefixes}
+            raise PipelineError(_unknown_message(_NAMESPACE, unknown, known))
+        return selected
+
     def _select_names(self, names: Sequence[str]) -> set[int]:
         unknown = [name for name in names if name not in self._position]
         if unknown:
@@ -379,7 +455,10 @@ class Pipeline:
         return {self._position[name] for name in names}
 
     def _check_datasets(self, datasets: Sequence[str]) -> None:
-        known = self._all_inputs | self._all_outputs
+        # A transcoded dataset may be named with one of its views or without suffix.
+        known = (
+            self._all_inputs | self._all_outputs | self._producer.keys() | self._consumers.keys()
+        )
         unknown = [ds for ds in datasets if ds not in known]
         if unknown:
             raise PipelineError(_unknown_message(_DATASET, unknown, known))
@@ -391,13 +470,24 @@ class Pipeline:
         return self._ancestors(self._select_names(names))
 
     def _select_from_inputs(self, datasets: Sequence[str]) -> set[int]:
+        # A name without suffix selects the readers of every view; a view, its own readers.
         self._check_datasets(datasets)
-        start = {self._position[n.name] for ds in datasets for n in self._consumers.get(ds, ())}
+        start = {
+            self._position[n.name]
+            for ds in datasets
+            for n in self._consumers.get(base_name(ds), ())
+            if ds == base_name(ds) or ds in n.inputs
+        }
         return self._descendants(start)
 
     def _select_to_outputs(self, datasets: Sequence[str]) -> set[int]:
         self._check_datasets(datasets)
-        start = {self._position[self._producer[ds].name] for ds in datasets if ds in self._producer}
+        start = {
+            self._position[n.name]
+            for ds in datasets
+            if (n := self._producer.get(base_name(ds))) is not None
+            and (ds == base_name(ds) or ds in n.outputs)
+        }
         return self._ancestors(start)
 
     def _descendants(self, start: set[int]) -> set[int]:
@@ -407,7 +497,7 @@ class Pipeline:
         nodes, consumers, position = self._nodes, self._consumers, self._position
         while stack:
             for ds in nodes[stack.pop()].outputs:
-                for child in consumers.get(ds, ()):
+                for child in consumers.get(base_name(ds), ()):
                     j = position[child.name]
                     if j not in seen:
                         seen.add(j)
@@ -421,7 +511,7 @@ class Pipeline:
         nodes, producer, position = self._nodes, self._producer, self._position
         while stack:
             for ds in nodes[stack.pop()].inputs:
-                parent = producer.get(ds)
+                parent = producer.get(base_name(ds))
                 if parent is not None:
                     j = position[parent.name]
                     if j not in seen:
@@ -472,13 +562,11 @@ def _toposort(nodes: list[Node]) -> list[Node]:
     producer: dict[str, int] = {}
     for i, n in enumerate(nodes):
         for ds in n.outputs:
-            j = producer.get(ds)
+            base = base_name(ds)
+            j = producer.get(base)
             if j is not None:
-                raise PipelineError(
-                    f"Dataset '{ds}' is written by two nodes: '{nodes[j].name}' and '{n.name}'. "
-                    "Each dataset can have only one producer."
-                )
-            producer[ds] = i
+                raise PipelineError(_two_producers_message(base, nodes[j], n))
+            producer[base] = i
 
     # Parents are collected per node in ascending position so that ancestors are visited in
     # the given order; the last-element check drops repeats without a set per node.
@@ -486,12 +574,12 @@ def _toposort(nodes: list[Node]) -> list[Node]:
     consumers: dict[str, list[int]] = {}
     for i, n in enumerate(nodes):
         for ds in n.inputs:
-            readers = consumers.setdefault(ds, [])
+            readers = consumers.setdefault(base_name(ds), [])
             if not readers or readers[-1] != i:
                 readers.append(i)
     for j, n in enumerate(nodes):
         for ds in n.outputs:
-            for c in consumers.get(ds, ()):
+            for c in consumers.get(base_name(ds), ()):
                 ps = parents[c]
                 if not ps or ps[-1] != j:
                     ps.append(j)
@@ -527,6 +615,21 @@ def _toposort(nodes: list[Node]) -> list[Node]:
     return order
 
 
+def _two_producers_message(base: str, first: Node, second: Node) -> str:
+    """Refuse a second writer of ``base``, showing the transcoded views each node writes."""
+    views = [ds for n in (first, second) for ds in n.outputs if base_name(ds) == base]
+    if all(ds == base for ds in views):
+        return (
+            f"Dataset '{base}' is written by two nodes: '{first.name}' and '{second.name}'. "
+            "Each dataset can have only one producer."
+        )
+    return (
+        f"Dataset '{base}' is written by two nodes: '{views[0]}' by '{first.name}' and "
+        f"'{views[-1]}' by '{second.name}'. Each dataset can have only one producer, and the "
+        "transcoded views of one dataset are one dataset."
+    )
+
+
 def _cycle_message(nodes: list[Node], path: list[int], repeated: int) -> str:
     """Describe the cycle closed by ``repeated`` (a parent already on ``path``) in data order."""
     # path runs child -> parent; reversing the loop's part gives the direction data flows.
@@ -535,7 +638,8 @@ def _cycle_message(nodes: list[Node], path: list[int], repeated: int) -> str:
     steps = []
     for a, b in itertools.pairwise(flow):
         writer, reader = nodes[a], nodes[b]
-        shared = [ds for ds in reader.inputs if ds in writer.outputs]
+        written = {base_name(ds) for ds in writer.outputs}
+        shared = [ds for ds in reader.inputs if base_name(ds) in written]
         steps.append(f"'{writer.name}' writes '{shared[0]}' read by '{reader.name}'")
     names = " -> ".join(f"'{nodes[i].name}'" for i in flow)
     return f"The pipeline has a cycle: {names} ({'; '.join(steps)})."
@@ -544,7 +648,40 @@ def _cycle_message(nodes: list[Node], path: list[int], repeated: int) -> str:
 def pipeline(
     nodes: Iterable[Node | Pipeline],
     *,
+    inputs: NameMapping = None,
+    outputs: NameMapping = None,
+    parameters: NameMapping = None,
     tags: str | Iterable[str] | None = None,
+    namespace: str | None = None,
+    prefix_datasets_with_namespace: bool = True,
 ) -> Pipeline:
-    """Create a :class:`Pipeline` from nodes and pipelines; see its documentation."""
-    return Pipeline(nodes, tags=tags)
+    """Create a :class:`Pipeline` from nodes and pipelines, or reuse one as a modular pipeline.
+
+    Args:
+        nodes: Nodes and pipelines, as for :class:`Pipeline`.
+        inputs: Free inputs to keep (a name or names) or rename (``{old: new}``) instead of
+            prefixing them with the namespace: how the modular pipeline reads from the rest
+            of the project.
+        outputs: Datasets its nodes write to keep or rename likewise (free outputs or
+            intermediate ones to expose).
+        parameters: Parameters to keep or rename likewise, with or without ``params:``.
+        tags: Tags added to every node.
+        namespace: Prefix of every node name and of every dataset and parameter not listed
+            above (``ns.x``, ``params:ns.x``); nodes already in a namespace get ``ns.inner``.
+        prefix_datasets_with_namespace: False to set the nodes' namespace only, leaving
+            every dataset name as it is (grouping nodes without renaming data).
+
+    Raises:
+        PipelineError: As :class:`Pipeline`; also, naming the namespace, when a mapping names
+            a dataset or parameter no node uses (with the closest name), ``inputs`` names a
+            parameter or a dataset some node writes, or ``outputs`` names a free input.
+    """
+    return Pipeline(
+        nodes,
+        tags=tags,
+        inputs=inputs,
+        outputs=outputs,
+        parameters=parameters,
+        namespace=namespace,
+        prefix_datasets_with_namespace=prefix_datasets_with_namespace,
+    )

@@ -22,6 +22,7 @@ from typing import Any
 
 from hookline.errors import ProjectError
 from hookline.pipeline import Pipeline
+from hookline.pipeline_discovery import discovering_in
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -171,7 +172,8 @@ def load_pipelines(metadata: ProjectMetadata) -> dict[str, Pipeline]:
     register = getattr(module, "register_pipelines", None)
     if register is None:
         raise ProjectError(f"{where} must define register_pipelines() -> dict[str, Pipeline].")
-    pipelines = register()
+    with discovering_in(metadata.package_name):  # for find_pipelines()
+        pipelines = register()
     if not isinstance(pipelines, dict) or not all(
         isinstance(p, Pipeline) for p in pipelines.values()
     ):

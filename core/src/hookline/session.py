@@ -195,6 +195,7 @@ class HooklineSession:
         to_outputs: Iterable[str] = (),
         load_versions: dict[str, str] | None = None,
         reporter: ProgressReporter | None = None,
+        namespaces: Iterable[str] = (),
     ) -> RunResult:
         """Run a registered pipeline, filtered as asked.
 
@@ -216,6 +217,7 @@ class HooklineSession:
             to_nodes=list(to_nodes),
             from_inputs=list(from_inputs),
             to_outputs=list(to_outputs),
+            node_namespaces=list(namespaces),
         )
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
@@ -225,6 +227,7 @@ class HooklineSession:
             name, tags, node_names, from_nodes, to_nodes, from_inputs, to_outputs,
             load_versions, runner,
         )  # fmt: skip
+        run_params["namespaces"] = list(namespaces)
         grace = grace_seconds(load_settings(self.metadata).stop_grace_seconds)
         stage = _Stage(pipeline, reporter)
         with stop_on_signals(grace, stage.unfinished):

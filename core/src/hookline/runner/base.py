@@ -24,6 +24,7 @@ from hookline.measurements import publishing_to
 from hookline.node import Node
 from hookline.pipeline import Pipeline
 from hookline.runner.progress import ProgressReporter
+from hookline.transcoding import base_name, check_views_in_catalog
 
 #: The hooks a runner calls, per node or per dataset.
 NODE_HOOK_NAMES = (
@@ -161,24 +162,35 @@ class ReleaseTracker:
     """Releases each dataset as soon as no remaining node needs it, in O(inputs) per node.
 
     The pipeline's free inputs (parameters, raw data) and free outputs (the run's result) are
-    never released.
+    never released. The transcoded views of one dataset (``cars@pandas``, ``cars@spark``) count
+    as one: they are released together after the last node reading any of them.
     """
 
     def __init__(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
         self._catalog = catalog
-        self._keep = pipeline.inputs() | pipeline.outputs()
+        keep = pipeline.inputs() | pipeline.outputs()
         self._remaining: dict[str, int] = {}
+        # Per node, the datasets it reads without transcoding suffix, worked out once so that
+        # node_done stays a dict walk.
+        self._reads: dict[str, tuple[str, ...]] = {}
         for node in pipeline.nodes:
-            for name in node.inputs:
-                self._remaining[name] = self._remaining.get(name, 0) + 1
+            reads = tuple(base_name(name) for name in node.inputs)
+            self._reads[node.name] = reads
+            for base in reads:
+                self._remaining[base] = self._remaining.get(base, 0) + 1
+        self._views: dict[str, list[str]] = {}
+        for name in sorted(pipeline.datasets()):
+            if name not in keep:
+                self._views.setdefault(base_name(name), []).append(name)
 
     def node_done(self, node: Node) -> None:
         """Record that ``node`` has finished, releasing the inputs it was the last user of."""
-        for name in node.inputs:
-            left = self._remaining[name] - 1
-            self._remaining[name] = left
-            if left == 0 and name not in self._keep:
-                self._catalog.release(name)
+        for base in self._reads[node.name]:
+            left = self._remaining[base] - 1
+            self._remaining[base] = left
+            if left == 0:
+                for name in self._views.get(base, ()):
+                    self._catalog.release(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +256,7 @@ class AbstractRunner(abc.ABC):
         if run_params is None:
             run_params = {"session_id": session_id, "run_id": session_id}
         check_free_inputs(pipeline, catalog)
+        check_views_in_catalog(pipeline, catalog)
         for name in pipeline.all_outputs():
             if name not in catalog:
                 catalog.add(name, MemoryDataset())
