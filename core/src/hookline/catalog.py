@@ -16,9 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hookline.catalog_factories import DatasetFactories, is_pattern
 from hookline.datasets import (
     DATASET_TYPES,
     AbstractDataset,
+    KedroStyleDataset,
     MemoryDataset,
     Version,
     dataset_type_name,
@@ -56,6 +58,9 @@ class DataCatalog:
         # The secrets of credentials.yml and of inline credentials (from_config), longest
         # first, hidden from the errors of a run.
         self._secrets: builtins.list[str] = []
+        # The pattern entries of catalog.yml (from_config), and what builds their datasets.
+        self._factories: DatasetFactories | None = None
+        self._builder: _EntryBuilder | None = None
         for name, dataset in (datasets or {}).items():
             self.add(name, dataset)
 
@@ -79,6 +84,9 @@ class DataCatalog:
             catalog: entry name -> ``{"type": ..., **arguments of the dataset}``. ``type`` is a
                 short name from :data:`hookline.datasets.DATASET_TYPES` or a dotted class path.
                 Entries whose name starts with ``_`` only hold YAML anchors and are skipped.
+                An entry whose name holds ``{`` is a dataset factory pattern (see
+                :mod:`hookline.catalog_factories`): :meth:`add_from_factories` makes the
+                datasets whose names it matches.
             credentials: name -> mapping; an entry's ``credentials: NAME`` is looked up here.
             load_versions: entry name -> version to load, for versioned entries.
             save_version: the version every versioned entry saves (the run's).
@@ -103,18 +111,17 @@ class DataCatalog:
                 f"{credentials_source}: credentials must map names to mappings, "
                 f"not be a {type(credentials).__name__}"
             )
-        entries = {
-            str(name): entry for name, entry in catalog.items() if not str(name).startswith("_")
-        }
+        entries: dict[str, Any] = {}
+        patterns: dict[str, Any] = {}
+        for key, entry in catalog.items():
+            name = str(key)
+            if not name.startswith("_"):
+                (patterns if is_pattern(name) else entries)[name] = entry
         check_transcoded_entries(entries, source)
+        factories = DatasetFactories(patterns, source) if patterns else None
         versions = dict(load_versions or {})
         for name in versions:
-            entry = entries.get(name)
-            if entry is None:
-                raise DatasetError(
-                    f"Load version given for '{name}', which is not in {source}."
-                    f"{did_you_mean(name, entries)}"
-                )
+            entry = _entry_to_version(name, entries, factories, source)
             if not (isinstance(entry, Mapping) and _versioned(name, entry, source)):
                 raise DatasetError(
                     f"Load version given for '{name}', which is not versioned in {source} "
@@ -129,9 +136,43 @@ class DataCatalog:
             credentials_source=credentials_source,
         )
         built = cls({name: builder.build(name, entry) for name, entry in entries.items()})
+        built._factories, built._builder = factories, builder
         # Inline `credentials: {password: ...}` mappings are secrets as much as the file's.
         built.hide_secrets([*secret_strings(credentials), *builder.secrets])
         return built
+
+    @property
+    def factories(self) -> DatasetFactories | None:
+        """The dataset factories (pattern entries) of ``catalog.yml``; ``None`` without any."""
+        return self._factories
+
+    def add_from_factories(self, names: Iterable[str]) -> None:
+        """Create the dataset of each of ``names`` that is not in the catalog yet and that a
+        factory pattern matches (a run calls it once, with every dataset its pipeline uses,
+        before any node runs). Parameters are never made by a pattern.
+
+        Raises:
+            DatasetError: a pattern's entry gives a bad dataset, or two patterns match a
+                name equally (naming the file and the entries).
+        """
+        if self._factories is None:
+            return
+        for name in sorted(names):
+            if name not in self._datasets and not _is_parameter(name):
+                self._from_factory(name)
+
+    def _from_factory(self, name: str) -> AbstractDataset | None:
+        """Create, register and return dataset ``name`` from the pattern matching it."""
+        pattern = None if self._factories is None else self._factories.match(name)
+        if self._factories is None or self._builder is None or pattern is None:
+            return None
+        entry = self._factories.resolve(name, pattern)
+        known = len(self._builder.secrets)
+        dataset = self._builder.build(name, entry, pattern=pattern.text)
+        if len(self._builder.secrets) > known:
+            self.hide_secrets(self._builder.secrets[known:])
+        self._datasets[name] = dataset
+        return dataset
 
     def add(self, name: str, dataset: AbstractDataset, replace: bool = False) -> None:
         """Register ``dataset`` as ``name``; an existing name needs ``replace=True``."""
@@ -176,6 +217,7 @@ class DataCatalog:
         copied = DataCatalog()
         copied._datasets = dict(self._datasets)
         copied._secrets = self._secrets
+        copied._factories, copied._builder = self._factories, self._builder
         return copied
 
     @property
@@ -208,7 +250,7 @@ class DataCatalog:
         try:
             dataset = self._datasets[name]
         except KeyError:
-            raise self._unknown(name) from None
+            dataset = self._missing(name)
         try:
             return dataset.load()
         except Exception as exc:
@@ -219,7 +261,7 @@ class DataCatalog:
         try:
             dataset = self._datasets[name]
         except KeyError:
-            raise self._unknown(name) from None
+            dataset = self._missing(name)
         try:
             dataset.save(data)
         except Exception as exc:
@@ -248,7 +290,7 @@ class DataCatalog:
         try:
             return self._datasets[name]
         except KeyError:
-            raise self._unknown(name) from None
+            return self._missing(name)
 
     def _get_dataset(self, name: str) -> AbstractDataset:
         """Kedro's spelling of :meth:`get_dataset`, kept so that hooks ported from Kedro work."""
@@ -286,6 +328,14 @@ class DataCatalog:
             f"{name}: {dataset_type_name(dataset)}" for name, dataset in self._datasets.items()
         )
         return f"DataCatalog({{{entries}}})"
+
+    def _missing(self, name: str) -> AbstractDataset:
+        """The dataset a factory pattern makes for ``name``, else the "not in the catalog"
+        error (a name the run did not resolve beforehand: a hook's or a notebook's)."""
+        dataset = None if _is_parameter(name) else self._from_factory(name)
+        if dataset is None:
+            raise self._unknown(name) from None
+        return dataset
 
     def _unknown(self, name: str) -> DatasetError:
         return DatasetError(
@@ -337,8 +387,12 @@ class _EntryBuilder:
         #: The secrets of every entry's credentials, inline mappings included.
         self.secrets: builtins.list[str] = []
 
-    def build(self, name: str, entry: Any) -> AbstractDataset:
-        where = f"{self.source}: catalog entry '{name}'"
+    def build(self, name: str, entry: Any, pattern: str | None = None) -> AbstractDataset:
+        """The dataset of catalog entry ``name`` (or of the entry ``pattern`` gave ``name``)."""
+        entry_label = f"catalog entry '{name}'"
+        if pattern is not None:
+            entry_label = f"catalog entry '{pattern}' (for dataset '{name}')"
+        where = f"{self.source}: {entry_label}"
         if not isinstance(entry, Mapping):
             raise DatasetError(
                 f"{where} must be a mapping with a 'type' key, not a {type(entry).__name__}"
@@ -356,7 +410,7 @@ class _EntryBuilder:
             raise DatasetError(f"{where}: {exc}") from None
         secrets: builtins.list[str] = []
         if "credentials" in config:
-            config["credentials"] = self._credentials(name, config["credentials"])
+            config["credentials"] = self._credentials(entry_label, config["credentials"])
             secrets = secret_strings(config["credentials"])
             self.secrets.extend(secrets)
         filepath = config.get("filepath")
@@ -365,13 +419,19 @@ class _EntryBuilder:
             if split_protocol(text)[0] is None and not Path(text).is_absolute():
                 config["filepath"] = str(self.project_path / text)
         where = f"{where} ({type_name})"
+        versioned = _versioned(name, config, self.source)
+        kedro_style = not issubclass(dataset_cls, AbstractDataset)
+        if kedro_style:
+            # Kedro's classes take the version alone, never a `versioned` argument.
+            config.pop("versioned", None)
         accepted = _check_arguments(dataset_cls, config, where)
-        if _versioned(name, config, self.source):
+        if versioned:
             if accepted is not None and "version" not in accepted:
                 raise DatasetError(f"{where}: this dataset type cannot be versioned")
             config["version"] = Version(self.load_versions.get(name), self.save_version)
         try:
-            return dataset_cls(**config)
+            made = dataset_cls(**config)
+            return KedroStyleDataset(made) if kedro_style else made
         except DatasetError as exc:
             message = redact_text(f"{where}: {exc}", secrets)
             raise DatasetError(message) from None
@@ -381,30 +441,50 @@ class _EntryBuilder:
             cause = None if contains_secret(str(exc), secrets) else exc
             raise DatasetError(message) from cause
 
-    def _credentials(self, name: str, value: Any) -> dict[str, Any]:
+    def _credentials(self, entry_label: str, value: Any) -> dict[str, Any]:
         # No message here quotes a credentials value, only names.
         if isinstance(value, Mapping):
             return dict(value)
         if not isinstance(value, str):
             raise DatasetError(
-                f"{self.source}: catalog entry '{name}': 'credentials' must be the name of an "
+                f"{self.source}: {entry_label}: 'credentials' must be the name of an "
                 f"entry of {self.credentials_source}, not a {type(value).__name__}"
             )
         found = self.credentials.get(value)
         if found is None:
             known = ", ".join(sorted(map(str, self.credentials))) or "none"
             raise DatasetError(
-                f"{self.source}: catalog entry '{name}' uses credentials '{value}', which are "
+                f"{self.source}: {entry_label} uses credentials '{value}', which are "
                 f"not in {self.credentials_source} (known: {known})."
                 f"{did_you_mean(value, map(str, self.credentials))}"
             )
         if not isinstance(found, Mapping):
             raise DatasetError(
-                f"{self.credentials_source}: credentials '{value}' (used by catalog entry "
-                f"'{name}' in {self.source}) must be a mapping of keys to values, "
+                f"{self.credentials_source}: credentials '{value}' (used by {entry_label} "
+                f"in {self.source}) must be a mapping of keys to values, "
                 f"not a {type(found).__name__}"
             )
         return dict(found)
+
+
+def _is_parameter(name: str) -> bool:
+    return name == "parameters" or name.startswith(PARAMS_PREFIX)
+
+
+def _entry_to_version(
+    name: str, entries: Mapping[str, Any], factories: DatasetFactories | None, source: str
+) -> Any:
+    """The entry of ``name`` given a load version: its own, or (as in Kedro) the one a
+    pattern other than the catch-all gives it."""
+    if name in entries:
+        return entries[name]
+    pattern = None if factories is None else factories.match(name, catch_all=False)
+    if factories is None or pattern is None:
+        raise DatasetError(
+            f"Load version given for '{name}', which is not in {source}."
+            f"{did_you_mean(name, entries)}"
+        )
+    return factories.resolve(name, pattern)
 
 
 def _versioned(name: str, entry: Mapping[str, Any], source: str) -> bool:

@@ -1,5 +1,5 @@
-"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``port-kedro`` and the commands
-plugins add.
+"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``runs``, ``catalog``, ``port-kedro``
+and the commands plugins add.
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
 configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from hookline import __version__
+from hookline.catalog_commands import catalog
 from hookline.errors import (
     ConfigError,
     HookFailed,
@@ -361,6 +362,7 @@ def info() -> None:
 
 
 cli.add_command(runs)
+cli.add_command(catalog)
 cli.add_command(port_kedro)
 
 

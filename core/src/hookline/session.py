@@ -222,6 +222,7 @@ class HooklineSession:
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
         catalog = context.create_catalog(self.session_id, load_versions)
+        catalog.add_from_factories(pipeline.datasets())
         check_free_inputs(pipeline, catalog)
         run_params = self._run_params(
             name, tags, node_names, from_nodes, to_nodes, from_inputs, to_outputs,

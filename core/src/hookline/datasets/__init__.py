@@ -1,8 +1,9 @@
 """Datasets: the objects a :class:`~hookline.catalog.DataCatalog` loads and saves.
 
 A catalog entry names its dataset by a short type name (``pandas.CSVDataset``, as in
-kedro-datasets) found in :data:`DATASET_TYPES`, or by the dotted path of any
-:class:`AbstractDataset` subclass (``my_project.datasets.ExcelDataset``). The modules behind
+kedro-datasets) found in :data:`DATASET_TYPES`, by a kedro-datasets type without its package
+(``pandas.ExcelDataset``), or by the dotted path of any :class:`AbstractDataset` subclass or
+class with Kedro's dataset interface (``my_project.datasets.ExcelDataset``). The modules behind
 the short names are imported only when a type is resolved, and none of them imports pandas,
 pyarrow or fsspec before a dataset actually loads or saves.
 """
@@ -10,6 +11,7 @@ pyarrow or fsspec before a dataset actually loads or saves.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from hookline.datasets.base import (
@@ -20,6 +22,7 @@ from hookline.datasets.base import (
     atomic_write,
     generate_timestamp,
 )
+from hookline.datasets.kedro_style import KedroStyleDataset, has_kedro_interface
 from hookline.datasets.memory import MemoryDataset
 from hookline.errors import DatasetError, did_you_mean
 
@@ -37,6 +40,7 @@ __all__ = [
     "CSVDataset",
     "FileDataset",
     "JSONDataset",
+    "KedroStyleDataset",
     "MemoryDataset",
     "ParquetDataset",
     "PickleDataset",
@@ -78,51 +82,87 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+#: Where a type name that is not one of hookline's short names is looked for first, as Kedro
+#: does: ``pandas.ExcelDataset`` is ``kedro_datasets.pandas.ExcelDataset`` when kedro-datasets
+#: is installed.
+KEDRO_DATASETS_PACKAGE = "kedro_datasets"
+
+
 def _unknown_type(type_name: str) -> DatasetError:
     return DatasetError(
         f"Unknown dataset type '{type_name}'.{did_you_mean(type_name, DATASET_TYPES)}"
-        f" Known types: {', '.join(sorted(DATASET_TYPES))}, or the dotted path of a class"
-        " deriving from hookline.datasets.AbstractDataset."
+        f" Known types: {', '.join(sorted(DATASET_TYPES))}, a kedro-datasets type"
+        " (pandas.ExcelDataset, with kedro-datasets installed), or the dotted path of a class"
+        " deriving from hookline.datasets.AbstractDataset or with Kedro's dataset interface."
     )
 
 
-def resolve_dataset_type(type_name: str) -> type[AbstractDataset]:
-    """Return the class of a short type name or a dotted path ``"package.module.Class"``.
+def resolve_dataset_type(type_name: str) -> type[Any]:
+    """Return the class of a type name: one of hookline's short names (which always win), a
+    kedro-datasets type without its package (``pandas.ExcelDataset``, when kedro-datasets is
+    installed) or a dotted path ``"package.module.Class"``.
+
+    The class derives from :class:`AbstractDataset` or has Kedro's dataset interface (see
+    :mod:`hookline.datasets.kedro_style`).
 
     Raises:
         DatasetError: the type is unknown (with the closest known names), its module fails
-            to import, or it is not an :class:`AbstractDataset` subclass.
+            to import, or it is not a dataset class.
     """
     target = DATASET_TYPES.get(type_name)
     if target is not None:
         module_name, _, attr = target.partition(":")
-    else:
-        module_name, _, attr = type_name.rpartition(".")
-        # "pandas.CSVDataSet" is a typo of a short name, not a class of the pandas package:
-        # answer with the suggestion instead of importing pandas to look for it.
-        namespaces = {name.partition(".")[0] for name in DATASET_TYPES if "." in name}
-        if not module_name or not attr or module_name in namespaces:
-            raise _unknown_type(type_name)
+        return _checked(type_name, _import_class(type_name, module_name, attr))
+    module_name, _, attr = type_name.rpartition(".")
+    if not module_name or not attr:
+        raise _unknown_type(type_name)
+    if importlib.util.find_spec(KEDRO_DATASETS_PACKAGE) is not None:
+        found = _import_class(type_name, f"{KEDRO_DATASETS_PACKAGE}.{module_name}", attr)
+        if found is not None:
+            return _checked(type_name, found)
+    # "pandas.CSVDataSet" is a typo of a short name, not a class of the pandas package:
+    # answer with the suggestion instead of importing pandas to look for it.
+    namespaces = {name.partition(".")[0] for name in DATASET_TYPES if "." in name}
+    if module_name in namespaces:
+        raise _unknown_type(type_name)
+    cls = _import_class(type_name, module_name, attr)
+    if cls is None:
+        raise _unknown_type(type_name)
+    return _checked(type_name, cls)
+
+
+def _import_class(type_name: str, module_name: str, attr: str) -> Any:
+    """``module_name.attr``, or ``None`` if that module or attribute does not exist."""
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         missing = getattr(exc, "name", None)
         if missing is not None and (module_name + ".").startswith(missing + "."):
-            raise _unknown_type(type_name) from None
+            return None
         raise DatasetError(f"Dataset type '{type_name}' cannot be imported: {exc}") from exc
-    cls = getattr(module, attr, None)
-    if cls is None:
-        raise _unknown_type(type_name)
-    if not (isinstance(cls, type) and issubclass(cls, AbstractDataset)):
-        raise DatasetError(
-            f"Dataset type '{type_name}' is not a dataset class: "
-            "it must derive from hookline.datasets.AbstractDataset"
-        )
-    return cls
+    try:
+        # kedro-datasets imports a class's module on first access, which fails when the
+        # library behind it is missing.
+        return getattr(module, attr, None)
+    except ImportError as exc:
+        raise DatasetError(f"Dataset type '{type_name}' cannot be imported: {exc}") from exc
 
 
-def dataset_type_name(dataset: AbstractDataset | type[AbstractDataset]) -> str:
-    """The short type name of a dataset (``"pandas.CSVDataset"``), else its dotted path."""
+def _checked(type_name: str, cls: Any) -> type[Any]:
+    if isinstance(cls, type) and (issubclass(cls, AbstractDataset) or has_kedro_interface(cls)):
+        return cls
+    raise DatasetError(
+        f"Dataset type '{type_name}' is not a dataset class: it must derive from "
+        "hookline.datasets.AbstractDataset, or have Kedro's dataset interface (load and save, "
+        "or _load and _save, and _describe)"
+    )
+
+
+def dataset_type_name(dataset: AbstractDataset | type[Any]) -> str:
+    """The short type name of a dataset (``"pandas.CSVDataset"``), else its dotted path (for
+    a Kedro-style dataset, its own class's)."""
+    if isinstance(dataset, KedroStyleDataset):
+        dataset = type(dataset.wrapped)
     cls = dataset if isinstance(dataset, type) else type(dataset)
     target = f"{cls.__module__}:{cls.__qualname__}"
     for short, registered in DATASET_TYPES.items():

@@ -241,7 +241,8 @@ class AbstractRunner(abc.ABC):
         Args:
             pipeline: The nodes to run.
             catalog: Where inputs are loaded from and outputs saved to. Datasets the pipeline
-                uses but the catalog lacks are added as memory datasets.
+                uses but the catalog lacks are made by its dataset factories, else added as
+                memory datasets.
             hook_manager: The hooks to fire; none when omitted.
             session_id: Passed to node hooks as ``session_id`` and ``run_id``.
             reporter: Receives node events; by default one INFO log line per node.
@@ -255,6 +256,7 @@ class AbstractRunner(abc.ABC):
         reporter = reporter or ProgressReporter()
         if run_params is None:
             run_params = {"session_id": session_id, "run_id": session_id}
+        catalog.add_from_factories(pipeline.datasets())
         check_free_inputs(pipeline, catalog)
         check_views_in_catalog(pipeline, catalog)
         for name in pipeline.all_outputs():
