@@ -25,7 +25,14 @@ else:  # nox itself depends on tomli there
 
 nox.needs_version = ">=2024.3.2"  # the first release that knows the "uv|virtualenv" fallback
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "types", "tests", "legacy_great_expectations", "wheelhouse"]
+nox.options.sessions = [
+    "lint",
+    "types",
+    "tests",
+    "legacy_great_expectations",
+    "kedro_parity",
+    "wheelhouse",
+]
 # uv installs without compiling bytecode, unlike pip: where Python may not write bytecode
 # itself (PYTHONDONTWRITEBYTECODE, a read-only site-packages), every run would compile every
 # import from source again. Set here, every uv command of every session inherits it, those of
@@ -326,6 +333,20 @@ def bench(session: nox.Session) -> None:
     # The real StatsD daemon (npm) for the seed-hooks case and statsd_plugin.py; idempotent.
     session.run("bash", str(SERVICE_SETUP_DIR / "statsd-graphite.sh"), external=True)
     session.run("python", "tests/benchmarks/run.py", *args)
+
+
+@nox.session
+def kedro_parity(session: nox.Session) -> None:
+    """The same hook classes under Kedro 1.7 (their Kedro import line) and under hookline
+    (only that line changed), in one scenario project each: what the hooks recorded must
+    match (tests/kedro_parity/). Arguments after `--` replace the default path."""
+    # Kedro, kedro-datasets and the core alone: no plugin, so nothing but the hooks under
+    # test runs on either side, and Kedro never enters the core's `tests` environment.
+    session.install(*_editable(f"{CORE}[pandas]"), "kedro==1.7.*", KEDRO_DATASETS, "pytest>=8.1")
+    session.run(
+        "pytest", *(session.posargs or ["tests/kedro_parity"]),
+        env={"KEDRO_DISABLE_TELEMETRY": "true"},
+    )  # fmt: skip
 
 
 def _side_environment(session: nox.Session, name: str, requirements: list[str]) -> Path:

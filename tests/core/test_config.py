@@ -221,7 +221,7 @@ def test_env_interpolation(conf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
           hosts: ["${oc.env:HL_HOST}", plain]
           empty: "${oc.env:HL_PORT,}"
           quoted: "${oc.env:HL_PORT,'a b'}"
-          untouched: "${other:thing}"
+          untouched: '\\${other:thing}'  # escaped: a literal ${
         """,
     )
     assert ConfigLoader(conf)["credentials"] == {

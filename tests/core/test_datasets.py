@@ -13,7 +13,7 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -151,9 +151,12 @@ def test_loading_a_missing_file_names_it(tmp_path: Path) -> None:
 
 def test_filepath_and_kedro_alias(tmp_path: Path) -> None:
     dataset = CSVDataset(tmp_path / "a.csv")
-    assert dataset.filepath == str(tmp_path / "a.csv")
+    assert dataset.filepath == PurePosixPath(tmp_path / "a.csv")
+    assert isinstance(dataset.filepath, PurePosixPath)
     assert dataset._filepath == dataset.filepath
+    assert dataset.location == str(tmp_path / "a.csv")
     assert MemoryDataset().filepath is None
+    assert MemoryDataset().location is None
 
 
 def test_a_dataset_ported_from_kedro_may_set_its_own_filepath_and_skip_init() -> None:
@@ -168,8 +171,9 @@ def test_a_dataset_ported_from_kedro_may_set_its_own_filepath_and_skip_init() ->
             pass
 
     dataset = KedroStyle("data/x.bin")
-    assert dataset.filepath == "data/x.bin"
+    assert dataset.filepath == PurePosixPath("data/x.bin")
     assert dataset._filepath == "data/x.bin"
+    assert dataset.location == "data/x.bin"
     assert dataset.metadata == {}
     assert dataset.exists() is False
 

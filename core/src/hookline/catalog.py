@@ -38,7 +38,7 @@ from hookline.secrets import (
 )
 from hookline.transcoding import check_transcoded_entries
 
-__all__ = ["DataCatalog"]
+__all__ = ["DataCatalog", "FrozenDatasets"]
 
 _E = TypeVar("_E", bound=BaseException)
 
@@ -187,8 +187,14 @@ class DataCatalog:
             )
         self._datasets[name] = dataset
 
-    def add_feed_dict(self, feed: Mapping[str, Any], replace: bool = True) -> None:
-        """Register every value of ``feed``: datasets as they are, anything else in memory."""
+    def add_all(self, datasets: Mapping[str, AbstractDataset], replace: bool = False) -> None:
+        """Register every dataset of ``datasets`` (name -> dataset) with :meth:`add`."""
+        for name, dataset in datasets.items():
+            self.add(name, dataset, replace=replace)
+
+    def add_feed_dict(self, feed: Mapping[str, Any], replace: bool = False) -> None:
+        """Register every value of ``feed``: datasets as they are, anything else in a
+        :class:`MemoryDataset`; an existing name needs ``replace=True``."""
         for name, value in feed.items():
             dataset = value if isinstance(value, AbstractDataset) else MemoryDataset(value)
             self.add(name, dataset, replace=replace)
@@ -270,8 +276,10 @@ class DataCatalog:
     # -- queries -----------------------------------------------------------------------------
 
     def exists(self, name: str) -> bool:
-        """Whether dataset ``name`` has data to load."""
-        dataset = self.get_dataset(name)
+        """Whether dataset ``name`` has data to load; ``False`` for a name not in the catalog."""
+        dataset = self._datasets.get(name)
+        if dataset is None:
+            return False
         try:
             return dataset.exists()
         except Exception as exc:
@@ -285,6 +293,25 @@ class DataCatalog:
         except Exception as exc:
             raise _failure("release", name, dataset, exc) from _cause(dataset, exc)
 
+    def confirm(self, name: str) -> None:
+        """Call the ``confirm()`` method of dataset ``name`` (an incremental dataset marks what
+        it has processed so far this way).
+
+        Raises:
+            DatasetError: unknown name, a dataset without ``confirm()``, or its failure.
+        """
+        dataset = self.get_dataset(name)
+        confirm = getattr(dataset, "confirm", None)
+        if not callable(confirm):
+            raise DatasetError(
+                f"Dataset '{name}' ({dataset_type_name(dataset)}) cannot be confirmed: "
+                "it has no confirm() method"
+            )
+        try:
+            confirm()
+        except Exception as exc:
+            raise _failure("confirm", name, dataset, exc) from _cause(dataset, exc)
+
     def get_dataset(self, name: str) -> AbstractDataset:
         """The dataset registered as ``name``."""
         try:
@@ -297,19 +324,83 @@ class DataCatalog:
         return self.get_dataset(name)
 
     def list(self, regex_search: str | None = None) -> builtins.list[str]:
-        """The dataset names, in the order they were added (only those matching a regex)."""
+        """The dataset names in the order they were added; with ``regex_search``, those it
+        finds ignoring case (an empty or blank one finds none), as Kedro 0.19's ``list``."""
         if regex_search is None:
             return builtins.list(self._datasets)
-        try:
-            pattern = re.compile(regex_search)
-        except re.error as exc:
-            raise DatasetError(f"Invalid regular expression {regex_search!r}: {exc}") from None
+        if not regex_search.strip():
+            return []
+        pattern = _compile(regex_search, re.IGNORECASE)
         return [name for name in self._datasets if pattern.search(name)]
+
+    def filter(
+        self,
+        name_regex: re.Pattern[str] | str | None = None,
+        type_regex: re.Pattern[str] | str | None = None,
+        by_type: type | builtins.list[type] | None = None,
+    ) -> builtins.list[str]:
+        """The names of the datasets that match every filter given, in catalog order.
+
+        Args:
+            name_regex: found anywhere in the name (:func:`re.search`).
+            type_regex: found anywhere in the dataset's dotted class path (:meth:`get_type`).
+            by_type: a class or a list of classes the dataset's class is one of (exactly:
+                a subclass does not match).
+        """
+        names = builtins.list(self._datasets)
+        if name_regex:
+            name_pattern = _compile(name_regex)
+            names = [name for name in names if name_pattern.search(name)]
+        if type_regex:
+            type_pattern = _compile(type_regex)
+            names = [name for name in names if type_pattern.search(self._type_path(name))]
+        if by_type:
+            classes = by_type if isinstance(by_type, builtins.list) else [by_type]
+            wanted = {_class_path(cls) for cls in classes}
+            names = [name for name in names if self._type_path(name) in wanted]
+        return names
+
+    def get_type(self, name: str) -> str | None:
+        """The dotted class path of dataset ``name``
+        (``"hookline.datasets.pandas.CSVDataset"``), or ``None`` when it is not in the catalog."""
+        if name not in self._datasets:
+            return None
+        return self._type_path(name)
+
+    def _type_path(self, name: str) -> str:
+        return _class_path(type(self._datasets[name]))
 
     def is_memory(self, name: str) -> bool:
         """Whether ``name`` lives in memory; an absent name does (the runner adds it so)."""
         dataset = self._datasets.get(name)
         return dataset is None or isinstance(dataset, MemoryDataset)
+
+    # -- Kedro's mapping interface: aliases of the methods above -----------------------------
+
+    def __getitem__(self, name: str) -> AbstractDataset:
+        """``catalog[name]``: the dataset registered as ``name`` (see :meth:`get_dataset`)."""
+        return self.get_dataset(name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        """``catalog[name] = value``: register a dataset, or plain data in a
+        :class:`MemoryDataset`, replacing what ``name`` held."""
+        self.add_feed_dict({name: value}, replace=True)
+
+    def get(self, name: str, default: AbstractDataset | None = None) -> AbstractDataset | None:
+        """The dataset registered as ``name``, or ``default`` when there is none."""
+        return self._datasets.get(name, default)
+
+    def keys(self) -> builtins.list[str]:
+        """The dataset names, in the order they were added."""
+        return builtins.list(self._datasets)
+
+    def values(self) -> builtins.list[AbstractDataset]:
+        """The datasets, in the order they were added."""
+        return builtins.list(self._datasets.values())
+
+    def items(self) -> builtins.list[tuple[str, AbstractDataset]]:
+        """``(name, dataset)`` pairs, in the order they were added."""
+        return builtins.list(self._datasets.items())
 
     def __contains__(self, name: object) -> bool:
         """Whether a dataset is registered under ``name``."""
@@ -322,6 +413,13 @@ class DataCatalog:
     def __iter__(self) -> Iterator[str]:
         """The dataset names."""
         return iter(self._datasets)
+
+    @property
+    def datasets(self) -> FrozenDatasets:
+        """Kedro 0.19's ``catalog.datasets.<name>``: the datasets at the time of the call as
+        attributes, every run of characters that cannot be in a Python name replaced by ``__``
+        (``params:x.y`` -> ``params__x__y``), as Kedro names them."""
+        return FrozenDatasets(self._datasets)
 
     def __repr__(self) -> str:
         entries = ", ".join(
@@ -343,14 +441,79 @@ class DataCatalog:
         )
 
 
-_VERBS = {"load": "load", "save": "save", "check": "check whether", "release": "release"}
+_NON_WORD = re.compile(r"\W+")
+
+
+def _attribute_name(name: str) -> str:
+    # Kedro's rule: every run of characters that cannot be in a Python name becomes "__".
+    return _NON_WORD.sub("__", name)
+
+
+class FrozenDatasets:
+    """The datasets of a catalog as read-only attributes (:attr:`DataCatalog.datasets`).
+
+    ``view.companies`` and ``view["params:x"]`` (the name as registered) give the dataset;
+    setting an attribute is refused, as in Kedro: add to the catalog instead.
+    """
+
+    def __init__(self, datasets: Mapping[str, AbstractDataset]) -> None:
+        self.__dict__.update({_attribute_name(name): ds for name, ds in datasets.items()})
+
+    def __getitem__(self, name: str) -> AbstractDataset:
+        """The dataset registered as ``name`` (sanitised or not)."""
+        try:
+            found: AbstractDataset = self.__dict__[_attribute_name(name)]
+        except KeyError:
+            raise DatasetError(
+                f"Dataset '{name}' is not in the catalog.{did_you_mean(name, self.__dict__)}"
+            ) from None
+        return found
+
+    def __getattr__(self, name: str) -> AbstractDataset:
+        # Called only for names that are not attributes: an unknown dataset.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"Dataset '{name}' is not in the catalog.{did_you_mean(name, self.__dict__)}"
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"Cannot set catalog.datasets.{name}: add datasets to the catalog instead "
+            "(catalog[name] = dataset)"
+        )
+
+    def __repr__(self) -> str:
+        return f"FrozenDatasets({', '.join(self.__dict__)})"
+
+
+def _compile(regex: re.Pattern[str] | str, flags: int = 0) -> re.Pattern[str]:
+    if isinstance(regex, re.Pattern):
+        return regex
+    try:
+        return re.compile(regex, flags)
+    except re.error as exc:
+        raise DatasetError(f"Invalid regular expression {regex!r}: {exc}") from None
+
+
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_VERBS = {
+    "load": "load",
+    "save": "save",
+    "check": "check whether",
+    "release": "release",
+    "confirm": "confirm",
+}
 
 
 def _failure(action: str, name: str, dataset: AbstractDataset, exc: Exception) -> DatasetError:
     where = dataset_type_name(dataset)
-    filepath = dataset.filepath
-    if filepath is not None:
-        where += f" at {redact_userinfo(str(filepath))}"
+    location = dataset.location
+    if location is not None:
+        where += f" at {redact_userinfo(location)}"
     message = str(exc) if isinstance(exc, DatasetError) else f"{type(exc).__name__}: {exc}"
     verb = _VERBS[action]
     suffix = " exists" if action == "check" else ""

@@ -60,8 +60,9 @@ def project_config_loader(project: Path | None, env: str | None) -> tuple[Any, P
     from hookline.project import find_project, load_settings
 
     metadata = find_project(project)
-    conf_source = metadata.project_path / load_settings(metadata).conf_source
-    return ConfigLoader(conf_source, env=env), metadata.project_path
+    settings = load_settings(metadata)
+    conf_source = metadata.project_path / settings.conf_source
+    return ConfigLoader(conf_source, env=env, **settings.config_loader_args), metadata.project_path
 
 
 def describe_origin(config_loader: Any, key: str, raw: Mapping[str, Any]) -> str:

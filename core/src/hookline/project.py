@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from hookline.config.loader_args import check_settings_args
 from hookline.errors import ProjectError
 from hookline.pipeline import Pipeline
 from hookline.pipeline_discovery import discovering_in
@@ -59,12 +60,14 @@ class ProjectSettings:
         conf_source: The configuration folder, relative to the project.
         stop_grace_seconds: ``STOP_GRACE_SECONDS``, the seconds a run stopped by SIGTERM or
             SIGHUP gets to end its work (checked by :mod:`hookline.stop_signals`).
+        config_loader_args: ``CONFIG_LOADER_ARGS``, keyword arguments of the config loader.
     """
 
     hooks: tuple[object, ...] = ()
     disable_hooks_for_plugins: tuple[str, ...] = ()
     conf_source: str = "conf"
     stop_grace_seconds: object = None
+    config_loader_args: Mapping[str, Any] = field(default_factory=dict)
 
 
 def find_project(path: Path | str | None = None) -> ProjectMetadata:
@@ -140,8 +143,8 @@ def import_project_module(metadata: ProjectMetadata, module: str) -> ModuleType 
 
 
 def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
-    """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS``, ``CONF_SOURCE`` and
-    ``STOP_GRACE_SECONDS`` from ``settings.py``."""
+    """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS``, ``CONF_SOURCE``,
+    ``STOP_GRACE_SECONDS`` and ``CONFIG_LOADER_ARGS`` from ``settings.py``."""
     module = import_project_module(metadata, "settings")
     if module is None:
         return ProjectSettings()
@@ -156,6 +159,7 @@ def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
         ),
         conf_source=str(getattr(module, "CONF_SOURCE", "conf")),
         stop_grace_seconds=getattr(module, "STOP_GRACE_SECONDS", None),
+        config_loader_args=check_settings_args(getattr(module, "CONFIG_LOADER_ARGS", {}), where),
     )
 
 

@@ -172,6 +172,7 @@ class HooklineSession:
                 self.metadata.project_path / settings.conf_source,
                 env=self.env,
                 runtime_params=self.extra_params,
+                **settings.config_loader_args,
             )
             context = HooklineContext(
                 self.metadata, config_loader, hook_manager, self.env, self.extra_params

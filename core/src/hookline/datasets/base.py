@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, NamedTuple
 
 from hookline.errors import DatasetError
@@ -150,20 +150,36 @@ class AbstractDataset(abc.ABC):
         self.__dict__["_metadata"] = dict(value) if value else {}
 
     @property
-    def filepath(self) -> str | None:
-        """Where the data lives (a path or URL), or ``None`` for data that lives in memory."""
+    def filepath(self) -> PurePosixPath | None:
+        """Where the data lives as Kedro gives it: a ``PurePosixPath`` without the protocol
+        (``s3://bucket/x.csv`` gives ``bucket/x.csv``), or ``None`` for data in memory."""
         # A dataset ported from Kedro sets self._filepath in its __init__ (see the setter).
         found = self.__dict__.get("_kedro_filepath")
-        return None if found is None else str(found)
+        return None if found is None else PurePosixPath(str(found))
 
     @property
-    def _filepath(self) -> str | None:
-        """Kedro's spelling of :attr:`filepath`, kept so that hooks ported from Kedro work."""
-        return self.filepath
+    def _filepath(self) -> Any:
+        """Kedro's spelling of :attr:`filepath`, kept so that hooks ported from Kedro work: what
+        a ported dataset assigned to it, else :attr:`filepath`."""
+        found = self.__dict__.get("_kedro_filepath")
+        return self.filepath if found is None else found
 
     @_filepath.setter
     def _filepath(self, value: Any) -> None:
         self.__dict__["_kedro_filepath"] = value
+
+    @property
+    def location(self) -> str | None:
+        """Where the data lives as one string for messages: the path, or the URL with its
+        protocol; ``None`` for data in memory."""
+        filepath = self.filepath
+        if filepath is None:
+            return None
+        # A dataset ported from Kedro keeps its protocol apart, as kedro-datasets do.
+        protocol = self.__dict__.get("_protocol")
+        if isinstance(protocol, str) and protocol != "file":
+            return f"{protocol}://{filepath}"
+        return str(filepath)
 
     def _redact(self, text: str) -> str:
         """Return ``text`` with this dataset's secrets hidden (used for error messages)."""
@@ -259,6 +275,7 @@ class FileDataset(AbstractDataset):
         self._path_text = text
         self._local_path = Path(text) if protocol is None else None
         self._basename = posixpath.basename(text.rstrip("/")) if protocol else Path(text).name
+        self._posix_path = _posix_path(text, remote=protocol is not None)
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **_mapping_arg("load_args", load_args)}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **_mapping_arg("save_args", save_args)}
         fs_options = _mapping_arg("fs_args", fs_args)
@@ -303,8 +320,15 @@ class FileDataset(AbstractDataset):
     # -- public interface --------------------------------------------------------------------
 
     @property
-    def filepath(self) -> str:
-        """The configured path or URL (for a versioned dataset: the folder of its versions)."""
+    def filepath(self) -> PurePosixPath:
+        """The configured path without its protocol, as Kedro gives it (for a versioned
+        dataset: the folder of its versions); :attr:`location` keeps the protocol."""
+        return self._posix_path
+
+    @property
+    def location(self) -> str:
+        """The configured path or URL, protocol included (for a versioned dataset: the folder
+        of its versions)."""
         if self._protocol is None:
             return self._path_text
         return f"{self._protocol}://{self._path_text}"
@@ -332,7 +356,7 @@ class FileDataset(AbstractDataset):
                 if (entry / self._basename).is_file()
             )
         fs = self._filesystem()
-        pattern = f"{self.filepath.rstrip('/')}/*/{self._basename}"
+        pattern = f"{self.location.rstrip('/')}/*/{self._basename}"
         return sorted(posixpath.basename(posixpath.dirname(found)) for found in fs.glob(pattern))
 
     def resolve_load_path(self) -> str:
@@ -403,7 +427,7 @@ class FileDataset(AbstractDataset):
 
     def describe(self) -> dict[str, Any]:
         """Path, protocol, version and arguments; credentials and fs_args are never shown."""
-        info: dict[str, Any] = {"filepath": redact_userinfo(self.filepath)}
+        info: dict[str, Any] = {"filepath": redact_userinfo(self.location)}
         if self._protocol is not None:
             info["protocol"] = self._protocol
         if self._versioned:
@@ -430,17 +454,17 @@ class FileDataset(AbstractDataset):
     def _version_target(self, version: str) -> str | Path:
         if self._local_path is not None:
             return self._local_path / version / self._basename
-        return f"{self.filepath.rstrip('/')}/{version}/{self._basename}"
+        return f"{self.location.rstrip('/')}/{version}/{self._basename}"
 
     def _load_target(self) -> str | Path:
         if not self._versioned:
-            return self._local_path if self._local_path is not None else self.filepath
+            return self._local_path if self._local_path is not None else self.location
         pinned = self._version.load
         if pinned is not None:
             existing = self.list_versions()
             if pinned not in existing:
                 raise DatasetError(
-                    f"Load version '{pinned}' of {redact_userinfo(self.filepath)} does not exist; "
+                    f"Load version '{pinned}' of {redact_userinfo(self.location)} does not exist; "
                     f"existing versions: {_format_versions(existing)}"
                 )
             return self._version_target(pinned)
@@ -451,8 +475,8 @@ class FileDataset(AbstractDataset):
             existing = self.list_versions()
             if not existing:
                 raise DatasetError(
-                    f"No version of {redact_userinfo(self.filepath)} has been saved yet "
-                    f"(versions are stored as {redact_userinfo(self.filepath)}/<version>/"
+                    f"No version of {redact_userinfo(self.location)} has been saved yet "
+                    f"(versions are stored as {redact_userinfo(self.location)}/<version>/"
                     f"{self._basename})"
                 )
             version = existing[-1]
@@ -460,13 +484,13 @@ class FileDataset(AbstractDataset):
 
     def _save_target(self) -> tuple[str | None, str | Path]:
         if not self._versioned:
-            target = self._local_path if self._local_path is not None else self.filepath
+            target = self._local_path if self._local_path is not None else self.location
             return None, target
         version = self._version.save or generate_timestamp()
         target = self._version_target(version)
         if self._target_exists(target):
             raise DatasetError(
-                f"Save version '{version}' of {redact_userinfo(self.filepath)} already exists: "
+                f"Save version '{version}' of {redact_userinfo(self.location)} already exists: "
                 "a version is written once and never overwritten"
             )
         return version, target
@@ -483,6 +507,15 @@ class FileDataset(AbstractDataset):
             options = {**self._fs_args, **self._credentials}
             self._fs = fsspec.filesystem(self._protocol, **options)
         return self._fs
+
+
+def _posix_path(text: str, *, remote: bool) -> PurePosixPath:
+    """Kedro's form of a dataset path: a local path in posix form, or a URL's part after
+    ``://`` without any ``user:password@`` (a hook may log the path anywhere)."""
+    if not remote:
+        return PurePosixPath(Path(text).as_posix())
+    authority, slash, rest = text.partition("/")
+    return PurePosixPath(authority.rpartition("@")[2] + slash + rest)
 
 
 def _format_versions(versions: list[str]) -> str:
