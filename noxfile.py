@@ -339,10 +339,21 @@ def bench(session: nox.Session) -> None:
 def kedro_parity(session: nox.Session) -> None:
     """The same hook classes under Kedro 1.7 (their Kedro import line) and under hookline
     (only that line changed), in one scenario project each: what the hooks recorded must
-    match (tests/kedro_parity/). Arguments after `--` replace the default path."""
+    match; and a spaceflights-shaped Kedro project run by Kedro, ported by `hookline
+    port-kedro` and run by hookline with every runner: same outputs, nodes and datasets
+    (tests/kedro_parity/). Arguments after `--` replace the default path."""
     # Kedro, kedro-datasets and the core alone: no plugin, so nothing but the hooks under
     # test runs on either side, and Kedro never enters the core's `tests` environment.
-    session.install(*_editable(f"{CORE}[pandas]"), "kedro==1.7.*", KEDRO_DATASETS, "pytest>=8.1")
+    # The spaceflights project (tests/kedro_parity/spaceflights) also needs port-kedro's
+    # libraries, the Dask runner, kedro-datasets' ExcelDataset and TextDataset, and its model.
+    session.install(
+        *_editable(f"{CORE}[pandas,dask,port]"),
+        "kedro==1.7.*",
+        KEDRO_DATASETS,
+        "kedro-datasets[pandas-exceldataset,text-textdataset]",
+        "scikit-learn",
+        "pytest>=8.1",
+    )
     session.run(
         "pytest", *(session.posargs or ["tests/kedro_parity"]),
         env={"KEDRO_DISABLE_TELEMETRY": "true"},
