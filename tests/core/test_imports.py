@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "pyarrow", "mlflow", "great_expectations", "sklearn", "dask", "distributed")
+# OmegaConf too: the config loader imports it only for a configuration with an interpolation.
+HEAVY = (
+    "pandas",
+    "pyarrow",
+    "mlflow",
+    "great_expectations",
+    "sklearn",
+    "dask",
+    "distributed",
+    "omegaconf",
+)
 
 
 def imported_after(code: str) -> set[str]:

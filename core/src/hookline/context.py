@@ -17,14 +17,15 @@ if TYPE_CHECKING:
 
 
 class HooklineContext:
-    """Everything a run and its plugins need to know about the project.
+    """Everything a run and its plugins need to know about the project, under the names Kedro's
+    ``KedroContext`` gives them.
 
     Plugins receive it in ``after_context_created`` and read their configuration through
     ``context.config_loader`` (for example ``context.config_loader["mlflow"]``).
 
     Attributes:
         project_path: The project folder.
-        package_name: The project's package.
+        package_name: The project's package (Kedro's ``_package_name`` too).
         project_name: The project's name for people.
         env: The configuration environment in use (``None`` means base plus local).
         config_loader: Reads ``conf/<env>/*.yml``.
@@ -39,6 +40,7 @@ class HooklineContext:
         hook_manager: HookManager,
         env: str | None = None,
         extra_params: dict[str, Any] | None = None,
+        save_version: str | None = None,
     ) -> None:
         self.project_path: Path = metadata.project_path
         self.package_name = metadata.package_name
@@ -47,25 +49,58 @@ class HooklineContext:
         self.config_loader = config_loader
         self.hook_manager = hook_manager
         self.extra_params = dict(extra_params or {})
+        self._save_version = save_version
+        self._load_versions: dict[str, str] = {}
+        self._catalog: DataCatalog | None = None
+        # Whether a run has used _catalog: the next run gets a catalog of its own.
+        self._catalog_ran = False
+
+    @property
+    def _package_name(self) -> str:
+        """The project's package, under the name Kedro's context keeps it."""
+        return self.package_name
 
     @cached_property
     def params(self) -> dict[str, Any]:
         """The project's parameters, with ``--params`` applied."""
         return dict(self.config_loader["parameters"])
 
-    def create_catalog(
-        self, save_version: str, load_versions: dict[str, str] | None = None
-    ) -> DataCatalog:
+    @property
+    def catalog(self) -> DataCatalog:
+        """The catalog of the run: built on first use (which fires ``after_catalog_created``),
+        and the very object the run's hooks, nodes and datasets use.
+
+        Read before the run starts (in ``after_context_created``), it is the catalog the run
+        goes on to use, unless the run pins versions with ``--load-versions``: the run then
+        builds its own with them, which this attribute gives from then on.
+        """
+        if self._catalog is None:
+            self._catalog = self._create_catalog()
+        return self._catalog
+
+    def catalog_for_run(self, load_versions: dict[str, str] | None = None) -> DataCatalog:
+        """The catalog a run of the session uses: :attr:`catalog`, or a new one for a run that
+        pins other versions than it was built with, or when an earlier run used it (a run's
+        memory datasets do not outlive it)."""
+        pinned = dict(load_versions or {})
+        if self._catalog_ran or pinned != self._load_versions:
+            self._catalog = None
+            self._load_versions = pinned
+        catalog = self.catalog
+        self._catalog_ran = True
+        return catalog
+
+    def _create_catalog(self) -> DataCatalog:
         """Build the catalog from ``catalog.yml`` and the parameters, then fire
         ``after_catalog_created``."""
         conf_catalog = self.config_loader["catalog"]
         conf_creds = self.config_loader["credentials"]
-        load_versions = dict(load_versions or {})
+        load_versions = dict(self._load_versions)
         catalog = DataCatalog.from_config(
             conf_catalog,
             conf_creds,
             load_versions=load_versions,
-            save_version=save_version,
+            save_version=self._save_version,
             project_path=self.project_path,
             source=self._describe_files("catalog"),
             credentials_source=self._describe_files("credentials"),
@@ -80,7 +115,7 @@ class HooklineContext:
                 conf_creds=conf_creds,
                 parameters=self.params,
                 feed_dict=feed_dict,
-                save_version=save_version,
+                save_version=self._save_version,
                 load_versions=load_versions,
             )
         except Exception as error:

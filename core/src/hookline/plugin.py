@@ -60,6 +60,10 @@ What a plugin is expected to do:
   or a :class:`Terminated` (a ``KeyboardInterrupt`` too) when SIGTERM or SIGHUP stopped it:
   end the plugin's work as killed, and quickly (the process exits at once after a grace
   period or a second signal).
+- ``run_params`` hold what Kedro 1.7 passes (see :mod:`hookline.run_params`): the default
+  pipeline's ``pipeline_name`` is ``None`` and ``runner`` is the ``str()`` of the runner. Show
+  them with :func:`shown_pipeline_name` (``__default__``) and :func:`runner_name`
+  (``SequentialRunner``), as every plugin of hookline does.
 - A plugin's own command reads the project's configuration through
   :func:`project_config_loader`.
 
@@ -97,6 +101,7 @@ from hookline.plugin_config import (
     whole,
 )
 from hookline.project import DEFAULT_PIPELINE, find_project, load_pipelines
+from hookline.run_params import runner_name, shown_pipeline_name
 from hookline.secrets import (
     REDACTED,
     contains_secret,
@@ -148,7 +153,9 @@ __all__ = [
     "redact_mapping",
     "redact_text",
     "redact_userinfo",
+    "runner_name",
     "secret_strings",
+    "shown_pipeline_name",
     "sort_secrets",
     "strip_userinfo",
     "text",

@@ -8,6 +8,9 @@ A project is a folder with a ``pyproject.toml`` holding::
 
 plus ``conf/`` and ``src/<package_name>/`` with ``settings.py`` (optional) and
 ``pipeline_registry.py`` defining ``register_pipelines() -> dict[str, Pipeline]``.
+
+A Kedro project's ``[tool.kedro]`` table (``package_name``, ``project_name``,
+``kedro_init_version``) does as well when there is no ``[tool.hookline]``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,29 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEFAULT_PIPELINE = "__default__"
+
+#: The tables of ``pyproject.toml`` that make a project, the first one found used.
+PROJECT_TABLES = ("hookline", "kedro")
+
+#: Kedro settings naming a class hookline has no use for, each with what to do instead.
+KEDRO_CLASS_SETTINGS = {
+    "CONTEXT_CLASS": (
+        "hookline builds its own context: move what the class adds into an "
+        "after_context_created hook"
+    ),
+    "CONFIG_LOADER_CLASS": (
+        "hookline reads conf/ with its own loader, which behaves as Kedro's OmegaConfigLoader: "
+        "keep its options in CONFIG_LOADER_ARGS"
+    ),
+    "DATA_CATALOG_CLASS": (
+        "hookline uses its own DataCatalog: declare datasets in catalog.yml, or add them in an "
+        "after_catalog_created hook"
+    ),
+    "SESSION_STORE_CLASS": (
+        "hookline keeps no session store (its run history records every run): remove it and "
+        "SESSION_STORE_ARGS"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -74,34 +100,38 @@ def find_project(path: Path | str | None = None) -> ProjectMetadata:
     """Return the project at ``path``, or the one holding the current folder.
 
     Raises:
-        ProjectError: If no ``pyproject.toml`` with a ``[tool.hookline]`` table is found.
+        ProjectError: If no ``pyproject.toml`` with a ``[tool.hookline]`` or ``[tool.kedro]``
+            table is found.
     """
     if path is not None:
         return read_metadata(Path(path).resolve() / "pyproject.toml")
     start = Path.cwd().resolve()
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "hookline" in _read_toml(candidate).get("tool", {}):
+        if candidate.is_file() and _project_table(_read_toml(candidate)) is not None:
             return read_metadata(candidate)
     raise ProjectError(
         f"No hookline project found in {start} or its parents: a project has a pyproject.toml "
-        "with a [tool.hookline] table naming its package_name. Use --project PATH to name one."
+        "with a [tool.hookline] (or Kedro's [tool.kedro]) table naming its package_name. "
+        "Use --project PATH to name one."
     )
 
 
 def read_metadata(pyproject: Path) -> ProjectMetadata:
-    """Read a project's ``[tool.hookline]`` table from ``pyproject``."""
+    """Read a project's ``[tool.hookline]`` table, or else its ``[tool.kedro]`` one, from
+    ``pyproject``."""
     if not pyproject.is_file():
         raise ProjectError(
             f"{pyproject.parent} is not a hookline project: it has no pyproject.toml."
         )
-    table = _read_toml(pyproject).get("tool", {}).get("hookline")
-    if not isinstance(table, dict):
-        raise ProjectError(f"{pyproject} has no [tool.hookline] table.")
+    found = _project_table(_read_toml(pyproject))
+    if found is None:
+        raise ProjectError(f"{pyproject} has no [tool.hookline] (or [tool.kedro]) table.")
+    tool, table = found
     package_name = table.get("package_name")
     if not isinstance(package_name, str) or not package_name.isidentifier():
         raise ProjectError(
-            f"{pyproject}: [tool.hookline] package_name must be the name of a Python package, "
+            f"{pyproject}: [tool.{tool}] package_name must be the name of a Python package, "
             f"got {package_name!r}."
         )
     source_dir = pyproject.parent / str(table.get("source_dir", "src"))
@@ -111,6 +141,15 @@ def read_metadata(pyproject: Path) -> ProjectMetadata:
         project_name=str(table.get("project_name", package_name)),
         source_dir=source_dir,
     )
+
+
+def _project_table(content: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The first table of :data:`PROJECT_TABLES` under ``[tool]``, with its name."""
+    tools = content.get("tool", {})
+    for tool in PROJECT_TABLES:
+        if isinstance(tools.get(tool), dict):
+            return tool, tools[tool]
+    return None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -144,11 +183,17 @@ def import_project_module(metadata: ProjectMetadata, module: str) -> ModuleType 
 
 def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
     """Read ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS``, ``CONF_SOURCE``,
-    ``STOP_GRACE_SECONDS`` and ``CONFIG_LOADER_ARGS`` from ``settings.py``."""
+    ``STOP_GRACE_SECONDS`` and ``CONFIG_LOADER_ARGS`` from ``settings.py``.
+
+    Raises:
+        ProjectError: If ``settings.py`` names a Kedro class hookline cannot use
+            (:data:`KEDRO_CLASS_SETTINGS`), or a setting has the wrong form.
+    """
     module = import_project_module(metadata, "settings")
     if module is None:
         return ProjectSettings()
     where = f"{metadata.package_name}/settings.py"
+    _refuse_kedro_classes(module, where)
     return ProjectSettings(
         hooks=_as_tuple(getattr(module, "HOOKS", ()), "HOOKS", where),
         disable_hooks_for_plugins=tuple(
@@ -160,6 +205,18 @@ def load_settings(metadata: ProjectMetadata) -> ProjectSettings:
         conf_source=str(getattr(module, "CONF_SOURCE", "conf")),
         stop_grace_seconds=getattr(module, "STOP_GRACE_SECONDS", None),
         config_loader_args=check_settings_args(getattr(module, "CONFIG_LOADER_ARGS", {}), where),
+    )
+
+
+def _refuse_kedro_classes(module: ModuleType, where: str) -> None:
+    """Fail, naming each one and what to do, if ``module`` sets a Kedro class setting."""
+    found = [name for name in KEDRO_CLASS_SETTINGS if hasattr(module, name)]
+    if not found:
+        return
+    advice = "; ".join(f"{name}: {KEDRO_CLASS_SETTINGS[name]}" for name in found)
+    raise ProjectError(
+        f"{where} sets {', '.join(found)}, which hookline cannot use. Remove "
+        f"{'it' if len(found) == 1 else 'them'} from settings.py ({advice})."
     )
 
 

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hookline import __version__
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
 from hookline.context import HooklineContext
@@ -31,6 +30,7 @@ from hookline.project import (
     load_pipelines,
     load_settings,
 )
+from hookline.run_params import make_run_params
 from hookline.runner import AbstractRunner, NodeRecord, ProgressReporter, SequentialRunner
 from hookline.runner.base import check_free_inputs
 from hookline.secrets import redact_error, secret_strings
@@ -175,7 +175,12 @@ class HooklineSession:
                 **settings.config_loader_args,
             )
             context = HooklineContext(
-                self.metadata, config_loader, hook_manager, self.env, self.extra_params
+                self.metadata,
+                config_loader,
+                hook_manager,
+                self.env,
+                self.extra_params,
+                save_version=self.session_id,
             )
             _fire_after_context_created(context)
             # Kept only once every plugin has seen it: after a failing hook, the next call
@@ -210,26 +215,43 @@ class HooklineSession:
                 when a program's own handlers of these signals are kept).
         """
         context = self.load_context()
-        name = pipeline_name or DEFAULT_PIPELINE
-        pipeline = _select_pipeline(load_pipelines(self.metadata), name).filter(
-            tags=list(tags),
-            node_names=list(node_names),
-            from_nodes=list(from_nodes),
-            to_nodes=list(to_nodes),
-            from_inputs=list(from_inputs),
-            to_outputs=list(to_outputs),
-            node_namespaces=list(namespaces),
+        # Lists, read once: each is both a filter and a value of run_params.
+        tags, node_names = list(tags), list(node_names)
+        from_nodes, to_nodes = list(from_nodes), list(to_nodes)
+        from_inputs, to_outputs = list(from_inputs), list(to_outputs)
+        namespaces = list(namespaces)
+        pipeline = _select_pipeline(
+            load_pipelines(self.metadata), pipeline_name or DEFAULT_PIPELINE
+        ).filter(
+            tags=tags,
+            node_names=node_names,
+            from_nodes=from_nodes,
+            to_nodes=to_nodes,
+            from_inputs=from_inputs,
+            to_outputs=to_outputs,
+            node_namespaces=namespaces,
         )
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
-        catalog = context.create_catalog(self.session_id, load_versions)
+        catalog = context.catalog_for_run(load_versions)
         catalog.add_from_factories(pipeline.datasets())
         check_free_inputs(pipeline, catalog)
-        run_params = self._run_params(
-            name, tags, node_names, from_nodes, to_nodes, from_inputs, to_outputs,
-            load_versions, runner,
-        )  # fmt: skip
-        run_params["namespaces"] = list(namespaces)
+        run_params = make_run_params(
+            session_id=self.session_id,
+            project_path=self.metadata.project_path,
+            env=self.env,
+            runtime_params=self.extra_params,
+            pipeline_name=pipeline_name or None,
+            runner=runner,
+            tags=tags,
+            node_names=node_names,
+            from_nodes=from_nodes,
+            to_nodes=to_nodes,
+            from_inputs=from_inputs,
+            to_outputs=to_outputs,
+            load_versions=load_versions,
+            namespaces=namespaces,
+        )
         grace = grace_seconds(load_settings(self.metadata).stop_grace_seconds)
         stage = _Stage(pipeline, reporter)
         with stop_on_signals(grace, stage.unfinished):
@@ -289,38 +311,6 @@ class HooklineSession:
         # Raised outside the except block, so that an original error whose secrets could not
         # be hidden is not attached as the __context__ of what is raised.
         raise failure
-
-    def _run_params(
-        self,
-        pipeline_name: str,
-        tags: Iterable[str],
-        node_names: Iterable[str],
-        from_nodes: Iterable[str],
-        to_nodes: Iterable[str],
-        from_inputs: Iterable[str],
-        to_outputs: Iterable[str],
-        load_versions: dict[str, str] | None,
-        runner: AbstractRunner,
-    ) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "run_id": self.session_id,
-            "project_path": str(self.metadata.project_path),
-            "env": self.env,
-            "hookline_version": __version__,
-            "tags": list(tags),
-            "from_nodes": list(from_nodes),
-            "to_nodes": list(to_nodes),
-            "node_names": list(node_names),
-            "from_inputs": list(from_inputs),
-            "to_outputs": list(to_outputs),
-            "load_versions": dict(load_versions or {}),
-            "extra_params": dict(self.extra_params),
-            "pipeline_name": pipeline_name,
-            "pipeline_names": [pipeline_name],
-            "namespace": None,
-            "runner": type(runner).__name__,
-        }
 
 
 def _fire_after_context_created(context: HooklineContext) -> None:

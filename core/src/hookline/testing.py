@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hookline.hooks.markers import HOOKS_ENTRY_POINT_GROUP, hook_impl
+from hookline.run_params import make_run_params, shown_pipeline_name
 
 if TYPE_CHECKING:
     from hookline.catalog import DataCatalog
@@ -126,7 +127,7 @@ class RecordingHooks:
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
         """Record the pipeline's name."""
-        self._record("before_pipeline_run", run_params["pipeline_name"])
+        self._record("before_pipeline_run", shown_pipeline_name(run_params))
 
     @hook_impl
     def before_dataset_loaded(self, dataset_name: str, node: Any) -> None:
@@ -331,8 +332,11 @@ class PluginContract:
         assert self.settings(worker) != self.settings(main), (
             "configured_hooks must differ from the defaults, or the round trip proves nothing"
         )
+        from hookline.runner import ParallelRunner
+
         pipeline, catalog = self.pipeline_and_catalog(tmp_path)
-        run_params = _run_params(tmp_path)
+        # Only runners with worker processes call export_worker_state.
+        run_params = _run_params(tmp_path, ParallelRunner)
         manager = _manager_with(main)
         manager.hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
         try:
@@ -389,12 +393,13 @@ class PluginContract:
 
         hooks = self.dead_backend_hooks(tmp_path)
         pipeline, catalog = self.pipeline_and_catalog(tmp_path)
-        run_params = _run_params(tmp_path)
+        runner = SequentialRunner()
+        run_params = _run_params(tmp_path, runner)
         manager = _manager_with(hooks)
         hook = manager.hook
         try:
             hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
-            outputs = SequentialRunner().run(
+            outputs = runner.run(
                 pipeline, catalog, manager, run_params["session_id"], run_params=run_params
             )
             hook.after_pipeline_run(
@@ -416,24 +421,13 @@ def _manager_with(hooks: object) -> HookManager:
     return create_hook_manager([hooks], load_entry_points=False)
 
 
-def _run_params(project_path: Path) -> dict[str, Any]:
-    """The ``run_params`` a session passes for a run of the default pipeline."""
-    session_id = f"contract-{uuid.uuid4().hex[:8]}"
-    return {
-        "session_id": session_id,
-        "run_id": session_id,
-        "project_path": str(project_path),
-        "env": None,
-        "tags": [],
-        "from_nodes": [],
-        "to_nodes": [],
-        "node_names": [],
-        "from_inputs": [],
-        "to_outputs": [],
-        "load_versions": {},
-        "extra_params": {},
-        "pipeline_name": "__default__",
-        "pipeline_names": ["__default__"],
-        "namespace": None,
-        "runner": "SequentialRunner",
-    }
+def _run_params(project_path: Path, runner: object) -> dict[str, Any]:
+    """The ``run_params`` a session passes for a run of the default pipeline by ``runner``."""
+    return make_run_params(
+        session_id=f"contract-{uuid.uuid4().hex[:8]}",
+        project_path=project_path,
+        env=None,
+        runtime_params={},
+        pipeline_name=None,
+        runner=runner,
+    )

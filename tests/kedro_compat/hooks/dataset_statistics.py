@@ -33,6 +33,7 @@ class DatasetStatisticsHooks:
             memory=sorted(catalog.filter(type_regex=r"MemoryDataset$")),
             contains_companies="companies" in catalog,
             get_missing=catalog.get("no_such_dataset"),
+            companies_type=catalog.get_type("companies"),
             get_type_missing=catalog.get_type("no_such_dataset"),
             get_is_getitem=catalog.get("companies") is catalog["companies"],
         )

@@ -7,10 +7,23 @@ from .recorder import append_record
 
 
 class RunStatusHooks:
-    """Records ``run_params`` and the pipeline at the start, and the outcome at the end."""
+    """Records the context, ``run_params`` and the pipeline at the start, and the outcome at
+    the end."""
 
     def __init__(self, record_to):
         self.record_to = record_to
+
+    @hook_impl
+    def after_context_created(self, context):
+        append_record(
+            self.record_to,
+            "status.context",
+            project=context.project_path.name,
+            package=context._package_name,
+            env=context.env,
+            params=context.params,
+            threshold=context.config_loader["parameters"]["threshold"],
+        )
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline):

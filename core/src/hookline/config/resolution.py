@@ -35,6 +35,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import (
     GrammarParseError,
     InterpolationKeyError,
+    KeyValidationError,
     OmegaConfBaseException,
     UnsupportedInterpolationType,
 )
@@ -200,6 +201,8 @@ def _select(values: Mapping[str, Any], key: str) -> Any:
 
 _UNSUPPORTED = re.compile(r"Unsupported interpolation type (\S+)")
 _MISSING_KEY = re.compile(r"Interpolation key '([^']*)' not found")
+# What OmegaConf says of a value that depends on itself, directly or through its parent.
+_CYCLES = ("Recursive interpolation detected", "Interpolation to parent node detected")
 _OMEGACONF_RESOLVERS = (
     "oc.create",
     "oc.decode",
@@ -233,8 +236,13 @@ def _explain(error: OmegaConfBaseException, interpolation: Interpolation) -> Con
         )
     if isinstance(error, GrammarParseError):
         return ConfigError(f"{at}: not a valid interpolation (a literal '${{' is written '\\${{')")
-    if text.startswith("Recursive interpolation detected"):
+    if text.startswith(_CYCLES):
         return ConfigError(f"{at}: interpolation cycle: the value depends on itself")
+    if isinstance(error, KeyValidationError):
+        return ConfigError(
+            f"{at}: {text}: where a file has interpolations, OmegaConf resolves it, and its keys "
+            "must be strings, numbers or booleans"
+        )
     if cause is not None:
         # A custom resolver failed. A message about credentials may quote one: not shown.
         detail = "" if interpolation.read_environment else f": {cause}"

@@ -26,6 +26,7 @@ from hookline.history.thresholds import Thresholds, load_thresholds
 from hookline.measurements import Measurement
 from hookline.pipeline import Pipeline
 from hookline.project import ProjectMetadata
+from hookline.run_params import runner_name, shown_pipeline_name
 from hookline.runner.progress import NodeRecord
 
 logger = logging.getLogger("hookline.history")
@@ -82,7 +83,7 @@ class RunRecorder:
         """
         if self.path is None:
             return None
-        pipeline = self._pipeline_name()
+        pipeline = shown_pipeline_name(self._run_params)
         try:
             baseline = read_baseline(
                 HistoryStore(self.path), pipeline, self._structure, self.thresholds.baseline_runs
@@ -130,11 +131,11 @@ class RunRecorder:
     ) -> RunRecord:
         return RunRecord(
             run_id=str(self._run_params["run_id"]),
-            pipeline=self._pipeline_name(),
+            pipeline=shown_pipeline_name(self._run_params),
             structure_hash=self._structure,
             params_hash=params_hash(self._params),
             git_commit=current_commit(self._metadata.project_path),
-            runner=str(self._run_params.get("runner")),
+            runner=runner_name(self._run_params),
             env=self._run_params.get("env"),
             started=self._started,
             duration=time.perf_counter() - self._clock,
@@ -143,9 +144,6 @@ class RunRecorder:
             nodes=NodeColumns.of(records),
             measurements=MeasurementColumns.of(measurements),
         )
-
-    def _pipeline_name(self) -> str:
-        return str(self._run_params.get("pipeline_name"))
 
 
 def write_run(store: HistoryStore, record: RunRecord) -> bool:

@@ -22,6 +22,7 @@ import pluggy
 from hookline.errors import HookError, HookFailed, HooklineError, RemoteTraceback, did_you_mean
 from hookline.hooks import specs
 from hookline.hooks.discovery import disabled_distributions, installed_plugins
+from hookline.hooks.hookless import warn_if_hookless
 from hookline.hooks.markers import HOOK_NAMESPACE
 from hookline.hooks.origins import ObjectOrigin, Origin, SettingsOrigin
 
@@ -355,14 +356,20 @@ def create_hook_manager(
         sys_path: Folders worker processes put on ``sys.path`` first (the project's source
             folder), so that the settings module and the node functions import there.
 
+    A hook object that implements no hook is registered with a warning naming it (see
+    :mod:`hookline.hooks.hookless`).
+
     Raises:
         HookError: If a hook object is invalid (see :meth:`HookManager.register_hooks`).
     """
     manager = HookManager()
     manager.add_sys_path(*sys_path)
+    hook_names = spec_names()
     for index, hooks in enumerate(settings_hooks):
         origin = None if settings_module is None else SettingsOrigin(settings_module, index)
         manager.register_hooks(hooks, source=SETTINGS_SOURCE, origin=origin)
+        where = f"{class_name(hooks)} (item {index + 1} of HOOKS in settings.py)"
+        warn_if_hookless(hooks, where, hook_names)
     if load_entry_points:
         for plugin in installed_plugins(disabled_distributions(disabled_plugins)):
             manager.register_hooks(
@@ -371,4 +378,7 @@ def create_hook_manager(
                 name=manager.unused_name(plugin.name),
                 origin=plugin.origin,
             )
+            entry_point = f"{plugin.origin.name} = {plugin.origin.value}"
+            where = f"{class_name(plugin.hooks)} (entry point '{entry_point}' of {plugin.source})"
+            warn_if_hookless(plugin.hooks, where, hook_names)
     return manager

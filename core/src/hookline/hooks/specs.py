@@ -92,10 +92,12 @@ def before_pipeline_run(
     """Fires once, in the main process, before the first node runs.
 
     Args:
-        run_params: What the run was asked to do: session_id, run_id, project_path, env,
-            hookline_version, tags, node_names, from_nodes, to_nodes, from_inputs,
-            to_outputs, load_versions, extra_params, pipeline_name, pipeline_names,
-            namespace and runner.
+        run_params: What the run was asked to do, as Kedro 1.7 gives it: run_id,
+            project_path, env, kedro_version, tags, from_nodes, to_nodes, node_names,
+            from_inputs, to_outputs, load_versions, runtime_params, pipeline_names,
+            namespaces, runner and only_missing_outputs; Kedro 0.19's session_id,
+            pipeline_name, extra_params and namespace; and hookline_version (their forms are
+            in :mod:`hookline.run_params`).
         pipeline: The pipeline that will run, after filtering.
         catalog: The catalog the run uses.
     """

@@ -63,6 +63,8 @@ from hookline.plugin import (
     mapping,
     number,
     read_section,
+    runner_name,
+    shown_pipeline_name,
     text,
 )
 
@@ -387,6 +389,8 @@ def resolve_experiment_name(config: MlflowConfig, project_name: str) -> str:
 def render_run_name(template: str, run_params: Mapping[str, Any], project_name: str) -> str:
     """Fill the run name template with the run's values (empty text for a missing one)."""
     values = {name: run_params.get(name) for name in RUN_NAME_FIELDS}
+    values["pipeline_name"] = shown_pipeline_name(run_params)
+    values["runner"] = runner_name(run_params)
     values["project_name"] = project_name
     return template.format(**{k: "" if v is None else str(v) for k, v in values.items()})
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hookline.plugin import REDACTED, ConfigError, is_secret_key, redact_text
+from hookline.plugin import (
+    REDACTED,
+    ConfigError,
+    is_secret_key,
+    redact_text,
+    runner_name,
+    shown_pipeline_name,
+)
 from hookline_mlflow import naming
 from hookline_mlflow.config import DatasetSpec, MlflowConfig, parse_dataset_spec
 from hookline_mlflow.run_logger import Upload
@@ -151,17 +158,17 @@ def _used_parameters(pipeline: Pipeline, catalog: DataCatalog) -> dict[str, Any]
 def run_tags(
     run_params: Mapping[str, Any], project_path: Path, config: MlflowConfig, redactor: Redactor
 ) -> list[tuple[str, str]]:
-    """The run's tags: its ``run_params``, hookline's version, git, the tags of
-    ``mlflow.yml``."""
+    """The run's tags: its ``run_params`` that hold a value, hookline's version, git, the tags
+    of ``mlflow.yml``."""
     tags: dict[str, str] = {}
     if config.records("run_params"):
-        for key, value in run_params.items():
+        for key, value in _shown_run_params(run_params).items():
             if key == "extra_params" and isinstance(value, Mapping):
                 for sub, item in naming.flatten(value, "extra_params"):
                     tags[f"hookline.{sub}"] = redactor.value_text(sub, item)
             elif key == "hookline_version":
                 tags["hookline.version"] = str(value)
-            elif value is not None and value != [] and value != {}:
+            elif not _is_unset(value):
                 tags[f"hookline.{key}"] = redactor.value_text(key, value)
     if "hookline.version" not in tags:
         from hookline.plugin import __version__
@@ -183,6 +190,21 @@ def run_tags(
         )
         for key, value in tags.items()
     ]
+
+
+def _shown_run_params(run_params: Mapping[str, Any]) -> dict[str, Any]:
+    """``run_params`` as tags show them: the pipeline and runner by name (``__default__``,
+    ``SequentialRunner``), and the runtime parameters once, as ``extra_params``."""
+    shown = {key: value for key, value in run_params.items() if key != "runtime_params"}
+    shown["pipeline_name"] = shown_pipeline_name(run_params)
+    if "runner" in run_params:
+        shown["runner"] = runner_name(run_params)
+    return shown
+
+
+def _is_unset(value: object) -> bool:
+    """Whether a ``run_params`` value says nothing (a filter not used, an option off): no tag."""
+    return value is None or value is False or (isinstance(value, (list, tuple, dict)) and not value)
 
 
 def git_state(path: Path) -> tuple[str, bool] | None:

@@ -39,7 +39,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookline.plugin import CORE_SOURCE, DEFAULT_PIPELINE, ConfigError, hook_impl
+from hookline.plugin import (
+    CORE_SOURCE,
+    DEFAULT_PIPELINE,
+    ConfigError,
+    hook_impl,
+    shown_pipeline_name,
+)
 from hookline_statsd.config import DEFAULT, StatsdConfig, load_config, with_environment
 from hookline_statsd.names import metric_part, metric_path, tag_value
 from hookline_statsd.sizes import measure
@@ -260,7 +266,7 @@ class StatsdHooks:
         """Look the daemon's host up (once, with a deadline), open the client and start the
         run's timer."""
         self._start(
-            str(run_params.get("pipeline_name") or DEFAULT_PIPELINE),
+            shown_pipeline_name(run_params),
             str(run_params.get("session_id") or ""),
         )
         self._run_started = self._clock()
