@@ -638,9 +638,11 @@ def _cycle_message(nodes: list[Node], path: list[int], repeated: int) -> str:
     steps = []
     for a, b in itertools.pairwise(flow):
         writer, reader = nodes[a], nodes[b]
-        written = {base_name(ds) for ds in writer.outputs}
-        shared = [ds for ds in reader.inputs if base_name(ds) in written]
-        steps.append(f"'{writer.name}' writes '{shared[0]}' read by '{reader.name}'")
+        read = {base_name(ds): ds for ds in reader.inputs}
+        written = next(ds for ds in writer.outputs if base_name(ds) in read)
+        as_view = read[base_name(written)]
+        view = f" as '{as_view}'" if as_view != written else ""
+        steps.append(f"'{writer.name}' writes '{written}' read by '{reader.name}'{view}")
     names = " -> ".join(f"'{nodes[i].name}'" for i in flow)
     return f"The pipeline has a cycle: {names} ({'; '.join(steps)})."
 
