@@ -1,7 +1,7 @@
 """hookline against Kedro, side by side: ``python tests/benchmarks/run.py [options]``.
 
 Runs the cases (per-node runner overhead, one hook call, whole processes, the example's
-spaceflights pipeline, the seed's hooks, the run history's costs), then the benchmark scripts of the other issues
+spaceflights pipeline, the seed's hooks, the run history's costs, dataset factories), then the benchmark scripts of the other issues
 (parallel.py, and each plugin's script in the plugins' environment); prints one Markdown table
 per case and one table with every target of the issues next to its measured figure, and
 writes the same text to ``tests/benchmarks/results/<timestamp>.md``. ``nox -s bench --
@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+import case_factories
 import case_history
 import case_hook_call
 import case_per_node
@@ -41,6 +42,7 @@ CASES: dict[str, Callable[[BenchConfig], CaseOutcome]] = {
     case_spaceflights.NAME: case_spaceflights.run,
     case_seed_hooks.NAME: case_seed_hooks.run,
     case_history.NAME: case_history.run,
+    case_factories.NAME: case_factories.run,
     "parallel": external.run_parallel,
     "plugins": external.run_plugins,
 }

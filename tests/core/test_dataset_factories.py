@@ -152,7 +152,8 @@ def test_at_equal_characters_more_placeholders_win_over_the_alphabet() -> None:
     )
     found = factories.match("a_b")
     assert found is not None
-    assert found.text == "{x}_{y}"
+    assert found.pattern.text == "{x}_{y}"
+    assert found.values == {"x": "a", "y": "b"}
 
 
 # -- the catch-all ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ the nice messages, successes do not.
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 import os
 import re
@@ -163,12 +164,12 @@ class DataCatalog:
 
     def _from_factory(self, name: str) -> AbstractDataset | None:
         """Create, register and return dataset ``name`` from the pattern matching it."""
-        pattern = None if self._factories is None else self._factories.match(name)
-        if self._factories is None or self._builder is None or pattern is None:
+        found = None if self._factories is None else self._factories.match(name)
+        if self._factories is None or self._builder is None or found is None:
             return None
-        entry = self._factories.resolve(name, pattern)
+        entry = self._factories.resolve(name, found)
         known = len(self._builder.secrets)
-        dataset = self._builder.build(name, entry, pattern=pattern.text)
+        dataset = self._builder.build(name, entry, pattern=found.pattern.text)
         if len(self._builder.secrets) > known:
             self.hide_secrets(self._builder.secrets[known:])
         self._datasets[name] = dataset
@@ -549,6 +550,8 @@ class _EntryBuilder:
         self.credentials_source = credentials_source
         #: The secrets of every entry's credentials, inline mappings included.
         self.secrets: builtins.list[str] = []
+        # Type name -> class: a catalog with factories makes many datasets of a few types.
+        self._types: dict[str, type[Any]] = {}
 
     def build(self, name: str, entry: Any, pattern: str | None = None) -> AbstractDataset:
         """The dataset of catalog entry ``name`` (or of the entry ``pattern`` gave ``name``)."""
@@ -567,10 +570,12 @@ class _EntryBuilder:
                 f"{where} has no 'type' (one of {', '.join(sorted(DATASET_TYPES))}, "
                 "or a dotted class path)"
             )
-        try:
-            dataset_cls = resolve_dataset_type(type_name)
-        except DatasetError as exc:
-            raise DatasetError(f"{where}: {exc}") from None
+        dataset_cls = self._types.get(type_name)
+        if dataset_cls is None:
+            try:
+                dataset_cls = self._types[type_name] = resolve_dataset_type(type_name)
+            except DatasetError as exc:
+                raise DatasetError(f"{where}: {exc}") from None
         secrets: builtins.list[str] = []
         if "credentials" in config:
             config["credentials"] = self._credentials(entry_label, config["credentials"])
@@ -641,13 +646,13 @@ def _entry_to_version(
     pattern other than the catch-all gives it."""
     if name in entries:
         return entries[name]
-    pattern = None if factories is None else factories.match(name, catch_all=False)
-    if factories is None or pattern is None:
+    found = None if factories is None else factories.match(name, catch_all=False)
+    if factories is None or found is None:
         raise DatasetError(
             f"Load version given for '{name}', which is not in {source}."
             f"{did_you_mean(name, entries)}"
         )
-    return factories.resolve(name, pattern)
+    return factories.resolve(name, found)
 
 
 def _versioned(name: str, entry: Mapping[str, Any], source: str) -> bool:
@@ -663,30 +668,43 @@ def _versioned(name: str, entry: Mapping[str, Any], source: str) -> bool:
 
 
 def _check_arguments(
-    dataset_cls: type[AbstractDataset], config: Mapping[str, Any], where: str
+    dataset_cls: type, config: Mapping[str, Any], where: str
 ) -> builtins.list[str] | None:
     """Name an unknown or a missing argument before the class sees it (with a suggestion).
 
     Returns the accepted argument names, or ``None`` when the class takes any keyword.
     """
-    try:
-        parameters = inspect.signature(dataset_cls).parameters
-    except (TypeError, ValueError):
+    arguments = _arguments(dataset_cls)
+    if arguments is None:
         return None
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return None
-    accepted = [
-        name
-        for name, p in parameters.items()
-        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    ]
+    accepted, required = arguments
     for key in config:
         if key not in accepted:
             raise DatasetError(
                 f"{where}: unknown argument '{key}'.{did_you_mean(key, accepted)}"
                 f" Arguments: {', '.join(accepted)}"
             )
-    for name in accepted:
-        if parameters[name].default is inspect.Parameter.empty and name not in config:
+    for name in required:
+        if name not in config:
             raise DatasetError(f"{where}: missing argument '{name}'")
-    return accepted
+    return builtins.list(accepted)
+
+
+@functools.cache
+def _arguments(dataset_cls: type) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The keyword arguments ``dataset_cls`` accepts and those it requires, or ``None`` when it
+    takes any keyword. Cached: a catalog with factories makes many datasets of one class, and
+    reading a signature costs more than making the dataset."""
+    try:
+        parameters = inspect.signature(dataset_cls).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    accepted = tuple(
+        name
+        for name, p in parameters.items()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+    required = tuple(n for n in accepted if parameters[n].default is inspect.Parameter.empty)
+    return accepted, required

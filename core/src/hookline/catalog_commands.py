@@ -137,9 +137,9 @@ def resolve_entries(
         if made_by == MEMORY or factories is None:
             resolved[name] = {"type": "MemoryDataset"}
             continue
-        pattern = factories.match(name)
-        assert pattern is not None  # _pattern_of found it
-        resolved[name] = factories.resolve(name, pattern)
+        found = factories.match(name)
+        assert found is not None  # _pattern_of found it
+        resolved[name] = factories.resolve(name, found)
     return {name: _shown(entry) for name, entry in resolved.items()}
 
 
@@ -148,8 +148,8 @@ def _pattern_of(built: DataCatalog, entries: Mapping[str, Any], name: str) -> st
         return PARAMETERS
     if name in entries:
         return EXPLICIT
-    pattern = None if built.factories is None else built.factories.match(name)
-    return MEMORY if pattern is None else pattern.text
+    found = None if built.factories is None else built.factories.match(name)
+    return MEMORY if found is None else found.pattern.text
 
 
 def _shown(entry: Any) -> Any:

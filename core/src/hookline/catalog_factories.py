@@ -24,7 +24,7 @@ from hookline.errors import DatasetError
 if TYPE_CHECKING:
     import parse
 
-__all__ = ["DatasetFactories", "FactoryPattern", "is_pattern"]
+__all__ = ["DatasetFactories", "FactoryMatch", "FactoryPattern", "is_pattern"]
 
 _PLACEHOLDER = re.compile(r"\{.*?\}")
 
@@ -50,6 +50,15 @@ class FactoryPattern:
     specificity: int
     placeholders: int
     _parser: parse.Parser = field(repr=False, compare=False)
+    # The text before the first placeholder and after the last, case-folded: a name that
+    # does not start and end so cannot match, and checking that first spares most parses.
+    _prefix: str = field(init=False, repr=False, compare=False)
+    _suffix: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = self.text.casefold()
+        object.__setattr__(self, "_prefix", folded[: folded.find("{")])
+        object.__setattr__(self, "_suffix", folded[folded.rfind("}") + 1 :])
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -58,10 +67,21 @@ class FactoryPattern:
 
     def match(self, name: str) -> dict[str, Any] | None:
         """The placeholders' values if ``name`` matches the whole pattern, else ``None``."""
+        folded = name.casefold()
+        if not (folded.startswith(self._prefix) and folded.endswith(self._suffix)):
+            return None
         found = self._parser.parse(name)
         if found is None:
             return None
         return dict(found.named)
+
+
+@dataclass(frozen=True)
+class FactoryMatch:
+    """A pattern that matched a dataset name, and the values of its placeholders."""
+
+    pattern: FactoryPattern
+    values: dict[str, Any]
 
 
 class DatasetFactories:
@@ -103,7 +123,7 @@ class DatasetFactories:
         """Every pattern in the order names are matched against them, the catch-all last."""
         return [*self._specific, *([self._catch_all] if self._catch_all else [])]
 
-    def match(self, name: str, *, catch_all: bool = True) -> FactoryPattern | None:
+    def match(self, name: str, *, catch_all: bool = True) -> FactoryMatch | None:
         """The pattern that gives dataset ``name`` its entry, or ``None``.
 
         Args:
@@ -115,7 +135,8 @@ class DatasetFactories:
             DatasetError: two patterns of the same rank match ``name`` (naming both).
         """
         for index, pattern in enumerate(self._specific):
-            if pattern.match(name) is None:
+            values = pattern.match(name)
+            if values is None:
                 continue
             for rival in self._specific[index + 1 :]:
                 if rival.rank != pattern.rank:
@@ -127,31 +148,23 @@ class DatasetFactories:
                         "outside placeholders, as many placeholders): make one more specific, "
                         f"or add an entry named '{name}'"
                     )
-            return pattern
-        if catch_all and self._catch_all is not None and self._catch_all.match(name) is not None:
-            return self._catch_all
+            return FactoryMatch(pattern, values)
+        if catch_all and self._catch_all is not None:
+            values = self._catch_all.match(name)
+            if values is not None:
+                return FactoryMatch(self._catch_all, values)
         return None
 
-    def resolve(self, name: str, pattern: FactoryPattern) -> dict[str, Any]:
-        """The entry ``pattern`` gives dataset ``name``: its placeholders filled in."""
-        values = pattern.match(name) or {}
+    def resolve(self, name: str, found: FactoryMatch) -> dict[str, Any]:
+        """The entry ``found.pattern`` gives dataset ``name``: its placeholders filled in."""
         try:
-            resolved: dict[str, Any] = _fill(dict(pattern.entry), values)
+            resolved: dict[str, Any] = _fill(dict(found.pattern.entry), found.values)
         except (KeyError, ValueError, IndexError) as error:
             raise DatasetError(
-                f"{self.source}: catalog entry '{pattern.text}' cannot be filled in for "
+                f"{self.source}: catalog entry '{found.pattern.text}' cannot be filled in for "
                 f"dataset '{name}': {type(error).__name__}: {error}"
             ) from None
         return resolved
-
-    def names_matched(self, names: Iterable[str]) -> dict[str, FactoryPattern]:
-        """``name -> pattern`` for each of ``names`` that a pattern matches."""
-        matched = {}
-        for name in names:
-            pattern = self.match(name)
-            if pattern is not None:
-                matched[name] = pattern
-        return matched
 
 
 def _check_entry(text: str, entry: Any, source: str) -> None:

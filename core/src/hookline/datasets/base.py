@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import importlib.util
 import os
 import posixpath
@@ -200,12 +201,22 @@ def _mapping_arg(name: str, value: Any) -> dict[str, Any]:
 
 def _require_modules(dataset_cls: type[FileDataset]) -> None:
     for module in dataset_cls.REQUIRED_MODULES:
-        # find_spec looks for the module without importing it.
-        if importlib.util.find_spec(module) is None:
+        if not module_installed(module):
             raise DatasetError(
                 f"{dataset_cls.__name__} needs the '{module}' package; install it with: "
                 f"{dataset_cls.INSTALL_COMMAND}"
             )
+
+
+@functools.cache
+def module_installed(module: str) -> bool:
+    """Whether ``module`` can be imported, found without importing it (``False`` for a name
+    that cannot be a module); cached, because a catalog with factories makes many datasets
+    and each search walks the path."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # find_spec raises on "" or ".x"
+        return False
 
 
 def _check_version(kind: str, value: str | None) -> str | None:

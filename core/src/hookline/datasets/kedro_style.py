@@ -41,6 +41,9 @@ class KedroStyleDataset(AbstractDataset):
 
     def __init__(self, dataset: Any) -> None:
         self.wrapped = dataset
+        # Kedro's datasets keep their path as _filepath, which the base class shows as
+        # ``filepath`` (the protocol of a remote one is kept apart, in _protocol).
+        self._filepath = getattr(dataset, "_filepath", None)
 
     def load(self) -> Any:
         """The wrapped dataset's ``load()`` (``_load()`` for an older class)."""
@@ -76,25 +79,14 @@ class KedroStyleDataset(AbstractDataset):
     def metadata(self, value: Mapping[str, Any] | None) -> None:
         self.wrapped.metadata = dict(value) if value else {}
 
-    @property
-    def filepath(self) -> str | None:
-        """Where the wrapped dataset keeps its data: its ``_filepath``, with the protocol of
-        a remote one (``s3://...``), or ``None``."""
-        path = getattr(self.wrapped, "_filepath", None)
-        if path is None:
-            return None
-        protocol = getattr(self.wrapped, "_protocol", None)
-        if isinstance(protocol, str) and protocol not in ("", "file") and "://" not in str(path):
-            return f"{protocol}://{path}"
-        return str(path)
-
     def resolve_load_path(self) -> str | None:
         """The file a versioned Kedro dataset loads now (its ``_get_load_path()``), else
         :attr:`filepath` (mlflow's plugin uploads it as an artifact)."""
         get_path = getattr(self.wrapped, "_get_load_path", None)
         if getattr(self.wrapped, "_version", None) and callable(get_path):
             return str(get_path())
-        return self.filepath
+        filepath = self.filepath
+        return None if filepath is None else str(filepath)
 
     def _call(self, action: str, *args: Any) -> Any:
         # Kedro 0.19+ classes implement the public method; older ones the underscored one

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hookline.datasets.base import FileDataset, Version
+from hookline.datasets.base import FileDataset, Version, module_installed
 from hookline.errors import DatasetError
 
 
 def _importable(module: object) -> bool:
-    # The backend comes from YAML: it may be anything, and find_spec raises on "" or ".x".
-    try:
-        return isinstance(module, str) and importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
+    # The backend comes from YAML: it may be anything.
+    return isinstance(module, str) and module_installed(module)
 
 
 class PickleDataset(FileDataset):
