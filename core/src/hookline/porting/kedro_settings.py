@@ -2,8 +2,9 @@
 
 ``HOOKS``, ``DISABLE_HOOKS_FOR_PLUGINS``, ``CONF_SOURCE`` and ``CONFIG_LOADER_ARGS`` keep
 their meaning and stay as written (the import lines of the hook classes are rewritten with
-every other file). The classes Kedro lets a project replace have no counterpart: each one
-set is reported with what to do.
+every other file). The classes Kedro lets a project replace have no counterpart (hookline stops
+at start-up on each, see :data:`hookline.project.KEDRO_CLASS_SETTINGS`): each one set is
+reported with what to do.
 """
 
 from __future__ import annotations
@@ -11,25 +12,12 @@ from __future__ import annotations
 import ast
 
 from hookline.porting.report import Finding
+from hookline.project import KEDRO_CLASS_SETTINGS
 
-#: Kedro setting -> what to do about it in hookline.
+#: Kedro setting -> what to do about it: hookline stops at start-up on each of these.
 REPORTED_SETTINGS = {
-    "CONTEXT_CLASS": (
-        "hookline has one context class, HooklineContext: move what the custom context adds "
-        "into a hook (after_context_created) and remove the setting"
-    ),
-    "SESSION_STORE_CLASS": (
-        "hookline keeps its own run history (`hookline runs`): remove the setting"
-    ),
-    "SESSION_STORE_ARGS": "goes with SESSION_STORE_CLASS: remove the setting",
-    "DATA_CATALOG_CLASS": (
-        "hookline has one catalog class: move what the custom catalog adds into a hook "
-        "(after_catalog_created) and remove the setting"
-    ),
-    "CONFIG_LOADER_CLASS": (
-        "hookline's config loader reads conf/ with OmegaConf's syntax: remove the setting; "
-        "CONFIG_LOADER_ARGS is kept"
-    ),
+    **KEDRO_CLASS_SETTINGS,
+    "SESSION_STORE_ARGS": "goes with SESSION_STORE_CLASS: remove it",
 }
 
 
