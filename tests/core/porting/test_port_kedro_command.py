@@ -127,6 +127,20 @@ def test_a_rewritten_file_keeps_its_permissions_and_line_endings(kedro_project: 
     assert script.stat().st_mode & 0o777 == 0o750
 
 
+def test_a_file_that_is_not_python_is_reported_and_the_others_are_ported(
+    kedro_project: Path,
+) -> None:
+    broken = kedro_project / "src/shop/broken.py"
+    broken.write_text("from kedro.pipeline import node\ndef (:\n")
+    done = hookline("port-kedro", "--json", kedro_project)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    [finding] = [f for f in report["not_ported"] if f["file"] == "src/shop/broken.py"]
+    assert finding["api"] == "syntax"
+    assert broken.read_text() == "from kedro.pipeline import node\ndef (:\n"
+    assert "from hookline import" in (kedro_project / "src/shop/hooks.py").read_text()
+
+
 @pytest.mark.parametrize("has_pyproject", [False, True])
 def test_a_folder_that_is_not_a_kedro_project_is_one_error_and_nothing_written(
     tmp_path: Path, has_pyproject: bool

@@ -95,14 +95,16 @@ def _plan_pyproject(project: KedroProject, report: PortReport, texts: dict[Path,
 
 
 def _plan_python(project: KedroProject, report: PortReport, texts: dict[Path, str]) -> None:
+    import libcst  # checked by _require_libraries; imported only for a port
+
     for path in _keep_inside(report, project_files(project, project.root, (".py",))):
         file = project.relative(path)
-        source = read_text(path)
         try:
+            source = read_text(path)
             rewrite = rewrite_imports(source, file)
-        except Exception as error:  # libcst's ParserSyntaxError, a file that is not Python
+        except (UnicodeDecodeError, libcst.ParserSyntaxError) as error:
             report.not_ported.append(
-                Finding(file, None, "syntax", f"not valid Python, not rewritten: {error}")
+                Finding(file, None, "syntax", f"not UTF-8 Python, not rewritten: {error}")
             )
             continue
         report.changes.extend(rewrite.changes)

@@ -19,7 +19,11 @@ from hookline.errors import ProjectError
 
 def uncommitted_changes(root: Path) -> list[str] | None:
     """The project's files git sees as changed or untracked (``git status --porcelain``), or
-    ``None`` when the project is not in a git work tree (or git is not installed)."""
+    ``None`` when the project is not in a git work tree (or git is not installed).
+
+    Raises:
+        ProjectError: ``git status`` fails in the work tree.
+    """
     git = shutil.which("git")
     if git is None:
         return None
@@ -35,8 +39,10 @@ def uncommitted_changes(root: Path) -> list[str] | None:
         [git, "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--", "."],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if status.returncode != 0:
+        raise ProjectError(f"git status failed in {root}: {status.stderr.strip()}")
     return [line[3:] for line in status.stdout.splitlines() if line.strip()]
 
 
