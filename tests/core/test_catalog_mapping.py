@@ -4,6 +4,7 @@ hook code still uses, each an alias of the catalog's own behaviour, on real data
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path, PurePosixPath
@@ -12,12 +13,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from hookline import SequentialRunner, hook_impl
 from hookline.catalog import DataCatalog, FrozenDatasets
 from hookline.datasets import AbstractDataset, MemoryDataset
 from hookline.datasets.json import JSONDataset
 from hookline.datasets.pandas import CSVDataset
 from hookline.datasets.text import TextDataset
 from hookline.errors import DatasetError
+from hookline.session import HooklineSession
+from tests.support import ProjectFactory
 
 
 class Incremental(MemoryDataset):
@@ -249,7 +253,7 @@ def test_datasets_is_read_only_and_names_unknown_datasets(tmp_path: Path) -> Non
         view.compnies  # noqa: B018
     with pytest.raises(DatasetError, match="Did you mean 'companies'"):
         view["compnies"]
-    assert not hasattr(view, "__deepcopy_fallback__")
+    assert copy.copy(view).companies is view.companies
     # A view holds the datasets of its time; a new one sees what was added since.
     catalog["shuttles"] = 1
     assert not hasattr(view, "shuttles")
@@ -331,3 +335,59 @@ def test_a_dataset_ported_from_kedro_keeps_its_protocol_apart() -> None:
     assert dataset.location == "gcs://bucket/x.csv"
     with pytest.raises(DatasetError, match=r"\(.*KedroStyle at gcs://bucket/x.csv\): OSError"):
         DataCatalog({"x": dataset}).load("x")
+
+
+# -- in a run: what a Kedro hook sees ---------------------------------------------------------
+
+
+class DynamicCatalogHooks:
+    """In the style of Kedro projects' hooks: adds data to the catalog of the run through the
+    mapping interface and records what the catalog shows it."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    @hook_impl
+    def after_catalog_created(self, catalog: DataCatalog) -> None:
+        catalog["threshold"] = 2
+        self.seen["csv"] = catalog.filter(type_regex=r"\.CSVDataset$")
+        self.seen["filepath"] = catalog["companies"]._filepath
+        self.seen["datasets"] = sorted(vars(catalog.datasets))
+
+    @hook_impl
+    def after_node_run(self, catalog: DataCatalog) -> None:
+        # As in Kedro, the node's outputs are saved after this hook.
+        self.seen["exists_after_node"] = catalog.exists("big")
+
+    @hook_impl
+    def after_pipeline_run(self, catalog: DataCatalog) -> None:
+        self.seen["exists_after_run"] = catalog.exists("big")
+
+
+def test_a_hook_uses_the_mapping_interface_on_the_catalog_of_a_run(
+    make_project: ProjectFactory,
+) -> None:
+    project = make_project(
+        "def keep_big(companies, threshold):\n"
+        "    return companies[companies['size'] > threshold]\n",
+        'return {"__default__": pipeline([node(keep_big, ["companies", "threshold"], "big")])}',
+        conf={
+            "base/catalog.yml": "companies: {type: pandas.CSVDataset, filepath: data/c.csv}\n"
+            "big: {type: pandas.CSVDataset, filepath: data/big.csv}\n",
+            "base/parameters.yml": "seed: 1\n",
+        },
+    )
+    (project / "data").mkdir()
+    (project / "data" / "c.csv").write_text("name,size\na,1\nb,3\n")
+    hooks = DynamicCatalogHooks()
+    session = HooklineSession.create(project)
+    session.load_context().hook_manager.register_hooks(hooks, source="test")
+    session.run(runner=SequentialRunner())
+
+    assert hooks.seen["csv"] == ["companies", "big"]
+    assert hooks.seen["filepath"] == PurePosixPath(project.as_posix()) / "data/c.csv"
+    assert isinstance(hooks.seen["filepath"], PurePosixPath)
+    assert hooks.seen["datasets"] == ["big", "companies", "parameters", "params__seed", "threshold"]
+    assert hooks.seen["exists_after_node"] is False
+    assert hooks.seen["exists_after_run"] is True
+    assert (project / "data" / "big.csv").read_text().splitlines() == ["name,size", "b,3"]

@@ -321,3 +321,27 @@ def test_bad_custom_resolvers(conf: Path, resolvers: dict[str, Any], message: st
         ConfigLoader(conf, custom_resolvers=resolvers)
     with pytest.raises(ConfigError, match=message):
         ConfigLoader(conf)._register_new_resolvers(resolvers)
+
+
+def test_a_loaders_custom_resolvers_are_its_own(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for conf in (first, second):
+        write(conf, "base/parameters.yml", "a: ${hl_only_first:x}\n")
+    assert ConfigLoader(first, custom_resolvers={"hl_only_first": str.upper})["parameters"] == {
+        "a": "X"
+    }
+    assert "unknown resolver 'hl_only_first'" in error_of(ConfigLoader(second), "parameters")
+
+
+# The call Kedro projects make, which OmegaConf 2.4 deprecates for register_resolver.
+@pytest.mark.filterwarnings("ignore:register_new_resolver.. is deprecated")
+def test_a_resolver_registered_with_omegaconf_directly_works(conf: Path) -> None:
+    from omegaconf import OmegaConf
+
+    # Kedro projects often register resolvers so, in settings.py.
+    OmegaConf.register_new_resolver("hl_direct", lambda x: f"<{x}>", replace=True)
+    try:
+        write(conf, "base/parameters.yml", "a: ${hl_direct:x}\n")
+        assert ConfigLoader(conf)["parameters"] == {"a": "<x>"}
+    finally:
+        OmegaConf.clear_resolver("hl_direct")

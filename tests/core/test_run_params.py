@@ -14,6 +14,7 @@ from typing import Any
 import hookline
 from hookline import hook_impl
 from hookline.plugin import runner_name, shown_pipeline_name
+from hookline.run_params import make_run_params
 from hookline.runner import (
     AbstractRunner,
     DaskRunner,
@@ -236,3 +237,23 @@ def test_runner_name_is_the_class_name_of_each_runner_as_kedro_passes_it() -> No
     assert runner_name({"runner": ThreadRunner.__name__}) == "ThreadRunner"
     assert runner_name({"runner": str(NamedRunner())}) == "the named runner"
     assert runner_name({}) == ""
+
+
+def test_namespaces_give_kedro_0_19s_single_namespace_only_when_there_is_one() -> None:
+    def run_params(namespaces: list[str]) -> dict[str, Any]:
+        return make_run_params(
+            session_id="s",
+            project_path=Path("/p"),
+            env=None,
+            runtime_params={},
+            pipeline_name=None,
+            runner=SequentialRunner,
+            namespaces=namespaces,
+        )
+
+    assert run_params([])["namespace"] is None
+    assert run_params(["data_processing"])["namespaces"] == ["data_processing"]
+    assert run_params(["data_processing"])["namespace"] == "data_processing"
+    assert run_params(["a", "b"])["namespace"] is None
+    # A runner class is passed by its name, as Kedro does.
+    assert run_params([])["runner"] == "SequentialRunner"

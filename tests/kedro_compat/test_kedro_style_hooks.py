@@ -11,9 +11,15 @@ from pathlib import Path
 import pandas
 import pytest
 
+from hookline.errors import DatasetError
 from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession, RunFailed, RunResult
-from tests.kedro_compat.scenario import BAD_COMPANIES_CSV, Scenario, write_hookline_scenario
+from tests.kedro_compat.scenario import (
+    ALL_HOOKS,
+    BAD_COMPANIES_CSV,
+    Scenario,
+    write_hookline_scenario,
+)
 
 RUNTIME_PARAMS = {"currency": "USD", "app_name": "rating"}
 
@@ -204,6 +210,20 @@ def test_dynamic_catalog_hook_feeds_data_the_nodes_use(ran: tuple[Scenario, RunR
         "revenue": 50.0,
     }
     assert result.outputs == {"snapshot_size": 3}
+
+
+def test_without_the_dynamic_hook_its_datasets_are_missing_inputs(
+    tmp_path: Path, runner: AbstractRunner
+) -> None:
+    # As in Kedro, free inputs are checked after before_pipeline_run (where a hook may add
+    # them), and a missing one ends the run through on_pipeline_error.
+    hooks = {name: hook for name, hook in ALL_HOOKS.items() if name != "dynamic_catalog"}
+    scenario = write_hookline_scenario(tmp_path, hooks)
+    missing = "['companies_snapshot', 'exchange_rates'] are not in the catalog"
+    with pytest.raises(DatasetError, match=re.escape(missing)):
+        run(scenario, runner)
+    assert scenario.record_of("status.finished")["outcome"] == "failed"
+    assert scenario.records("statistics.node") == []
 
 
 def test_kedro_018_hook_adds_datasets_and_reads_config_by_glob(

@@ -1,6 +1,7 @@
 """The Kedro-style hook classes of tests/kedro_compat/hooks/ run in the same scenario under
-Kedro 1.7 (as written) and under hookline (import line changed), each through its own command
-line, and record the same things: run_params, catalog listings, resolved config, outputs.
+Kedro 1.7 (as written) and under hookline (import line changed), each through its command
+line (with the sequential and the parallel runner) and its session API, and record the same
+things: run_params, the context, catalog listings, resolved config, schema checks, outputs.
 
 The differences hookline keeps on purpose are asserted here as such, and listed in the
 README's "Coming from Kedro" section.

@@ -472,8 +472,6 @@ class FrozenDatasets:
 
     def __getattr__(self, name: str) -> AbstractDataset:
         # Called only for names that are not attributes: an unknown dataset.
-        if name.startswith("__"):
-            raise AttributeError(name)
         raise AttributeError(
             f"Dataset '{name}' is not in the catalog.{did_you_mean(name, self.__dict__)}"
         )

@@ -32,7 +32,6 @@ from hookline.project import (
 )
 from hookline.run_params import make_run_params
 from hookline.runner import AbstractRunner, NodeRecord, ProgressReporter, SequentialRunner
-from hookline.runner.base import check_free_inputs
 from hookline.secrets import redact_error, secret_strings
 from hookline.stop_signals import grace_seconds, stop_on_signals
 
@@ -233,9 +232,10 @@ class HooklineSession:
         )
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
+        # The runner checks that every free input is in the catalog after before_pipeline_run,
+        # as Kedro's does: a hook may add one there (``catalog[name] = data``).
         catalog = context.catalog_for_run(load_versions)
         catalog.add_from_factories(pipeline.datasets())
-        check_free_inputs(pipeline, catalog)
         run_params = make_run_params(
             session_id=self.session_id,
             project_path=self.metadata.project_path,

@@ -1,5 +1,6 @@
 """Datasets added at run time, in the style of hooks that feed lookup tables or aliases into
-the catalog once it is made, through Kedro 1.x's ``catalog[name] = ...``."""
+the catalog, through Kedro 1.x's ``catalog[name] = ...``: a second name for a dataset once the
+catalog is made, and raw data fetched when the run starts (a free input no entry declares)."""
 
 from kedro.framework.hooks import hook_impl
 
@@ -7,7 +8,7 @@ from .recorder import append_record
 
 
 class DynamicCatalogHooks:
-    """Adds raw data (which becomes a memory dataset) and a second name for a dataset."""
+    """Adds a second name for a dataset, then raw data (which becomes a memory dataset)."""
 
     def __init__(self, record_to, exchange_rates):
         self.record_to = record_to
@@ -15,8 +16,11 @@ class DynamicCatalogHooks:
 
     @hook_impl
     def after_catalog_created(self, catalog):
-        catalog["exchange_rates"] = dict(self.exchange_rates)
         catalog["companies_snapshot"] = catalog["companies"]
+
+    @hook_impl
+    def before_pipeline_run(self, catalog):
+        catalog["exchange_rates"] = dict(self.exchange_rates)
         append_record(
             self.record_to,
             "dynamic.added",

@@ -57,6 +57,10 @@ def test_a_run_records_params_metrics_model_artifacts_and_tags(
     assert tags["hookline.pipeline_name"] == "__default__"
     assert tags["hookline.runner"] == "SequentialRunner"
     assert tags["hookline.project_path"] == str(project.path)
+    assert tags["hookline.kedro_version"] == "1.7.0"
+    # Filters not used say nothing, and the runtime parameters are tagged once (extra_params).
+    assert not {"hookline.tags", "hookline.node_names", "hookline.pipeline_names"} & set(tags)
+    assert not [key for key in tags if key.startswith("hookline.runtime_params")]
     assert tags["hookline.version"] == hookline_version
     assert tags["team"] == "pricing"
     # The artifact, after it was saved, and the pipeline's structure.

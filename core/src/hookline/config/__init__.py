@@ -8,6 +8,24 @@ read, merged and interpolated as Kedro's OmegaConfigLoader does.
 - :mod:`.resolution`: ``${...}`` interpolations, with OmegaConf;
 - :mod:`.runtime_params`: ``--params``;
 - :mod:`.loader_args`: ``CONFIG_LOADER_ARGS`` in ``settings.py``.
+
+Where hookline differs from Kedro 1.7's OmegaConfigLoader, on purpose:
+
+- environments: Kedro reads ``base`` then ``<env>`` or else ``local`` (which must exist);
+  hookline reads ``base``, ``local`` when it exists, then ``<env>``;
+- ``parameters`` merge softly across environments by default (Kedro: destructively);
+  ``merge_strategy`` sets either;
+- a name with no patterns of its own (``loader["mlflow"]``) reads ``mlflow*`` and ``mlflow*/**``
+  (Kedro raises ``KeyError``), and a configuration no file supplies is ``{}`` (Kedro raises
+  ``MissingConfigException``); so is Kedro 0.18's ``loader.get("spark*", "spark*/**")``;
+- in one environment, two files never share a top-level key, in ``parameters`` too (Kedro lets
+  two parameters files share one when their nested keys differ);
+- ``${oc.env:...}`` in credentials resolves with the other interpolations of the environment
+  (Kedro resolves it file by file first);
+- ``globals``, ``runtime_params`` and custom resolvers belong to their loader (Kedro registers
+  them with OmegaConf for the whole process, where a later loader cannot replace them); a
+  resolver registered with OmegaConf directly works in both;
+- ``conf_source`` is a local folder (not a URL or an archive), and results are cached.
 """
 
 from __future__ import annotations

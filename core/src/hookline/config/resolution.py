@@ -15,7 +15,8 @@ OmegaConf keeps resolvers per process. ``globals``, ``runtime_params`` and ``oc.
 registered as small functions that ask the interpolation being resolved at that moment (a
 context variable), so that two loaders in one process (two projects, two environments) never
 see each other's values; outside a hookline loader, ``oc.env`` is OmegaConf's own. A loader's
-custom resolvers are registered, replacing any of the same name, each time it resolves.
+custom resolvers are registered while it resolves (replacing one of the same name that was
+registered with OmegaConf directly), so that another loader never finds them.
 
 Every failure is a :class:`~hookline.errors.ConfigError` naming the file and the key, and
 quoting no value: credentials are interpolated too. This module imports OmegaConf, so the
@@ -89,7 +90,7 @@ def resolve(config: Mapping[str, Any], interpolation: Interpolation) -> dict[str
         ConfigError: An interpolation cannot be resolved (an unknown resolver or key, a cycle,
             a missing globals key, ``oc.env`` outside credentials...), naming file and key.
     """
-    _register_resolvers(interpolation.custom_resolvers)
+    added = _register_resolvers(interpolation.custom_resolvers)
     token = _ACTIVE.set(interpolation)
     try:
         resolved = OmegaConf.to_container(OmegaConf.create(dict(config)), resolve=True)
@@ -99,6 +100,9 @@ def resolve(config: Mapping[str, Any], interpolation: Interpolation) -> dict[str
         return resolved  # type: ignore[return-value]
     finally:
         _ACTIVE.reset(token)
+        # Another loader of this process must not find them.
+        for name in added:
+            OmegaConf.clear_resolver(name)
     # Raised outside the except block: OmegaConf's exception is no part of the message.
     raise failure
 
@@ -106,14 +110,20 @@ def resolve(config: Mapping[str, Any], interpolation: Interpolation) -> dict[str
 # -- resolvers -------------------------------------------------------------------------------
 
 
-def _register_resolvers(custom_resolvers: Mapping[str, Callable[..., Any]]) -> None:
+def _register_resolvers(custom_resolvers: Mapping[str, Callable[..., Any]]) -> list[str]:
+    """Register hookline's resolvers and ``custom_resolvers``; return the names of the custom
+    ones OmegaConf did not have before."""
     _register("globals", _global_value)
     _register("runtime_params", _runtime_param)
     _register(_ENV_RESOLVER, _environment_variable)
+    added = []
     for name, resolver in custom_resolvers.items():
         # A custom oc.env is called by hookline's own (which knows when none applies).
         if name != _ENV_RESOLVER:
+            if not OmegaConf.has_resolver(name):
+                added.append(name)
             _register(name, resolver)
+    return added
 
 
 def _register(name: str, resolver: Callable[..., Any]) -> None:
