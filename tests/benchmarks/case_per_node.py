@@ -1,8 +1,9 @@
 """Case "per-node": the runner's overhead per node, on pipelines of identity nodes.
 
-Linear chains and wide fan-outs of identity nodes over memory datasets, at each size, with
-SequentialRunner and ThreadRunner, without hooks and with one no-op hook class on every node
-and dataset hook, with logging at WARNING and at INFO. The figure is the wall time of the
+Linear chains, wide fan-outs and chains of namespaced modular pipelines (one 10-node chain
+reused under a namespace of its own per block, issue 17) of identity nodes over memory
+datasets, at each size, with SequentialRunner and ThreadRunner, without hooks and with one
+no-op hook class on every node and dataset hook, with logging at WARNING and at INFO. The figure is the wall time of the
 runner's ``run`` call divided by the number of nodes; building the pipeline is not timed.
 """
 
@@ -28,7 +29,7 @@ from targets import (
 
 NAME = "per-node"
 
-SHAPES = ("linear", "wide")
+SHAPES = ("linear", "wide", "namespaced")
 RUNNERS = {"sequential": "SequentialRunner", "thread": "ThreadRunner"}
 LOG_LEVELS = ("WARNING", "INFO")
 LIMITS_US = {"WARNING": PER_NODE_WARNING_MAX_US, "INFO": PER_NODE_INFO_MAX_US}
@@ -289,24 +290,25 @@ def _targets(
                 kedro=_kedro_reference(log, theirs, sizes, config),
             )
         )
-    for log in LOG_LEVELS:
-        small = per_node.get(
-            (RunKey("linear", "sequential", True, log, FLATNESS_SMALL), "hookline")
-        )
-        large = per_node.get(
-            (RunKey("linear", "sequential", True, log, FLATNESS_LARGE), "hookline")
-        )
-        factor = None if small is None or large is None else large / small
-        results.append(
-            TargetResult(
-                target=f"Flat: µs per node at {FLATNESS_LARGE:,} nodes / at {FLATNESS_SMALL} "
-                f"(same configuration, {log})",
-                limit=f"≤ {FLATNESS_MAX:g}x",
-                measured=NOT_MEASURED if factor is None else f"{factor:.2f}x",
-                ok=None if factor is None else factor <= FLATNESS_MAX,
-                kedro=_kedro_flatness(per_node, log, config),
+    for shape, what in (("linear", "Flat"), ("namespaced", "Flat with namespaced pipelines")):
+        for log in LOG_LEVELS:
+            small = per_node.get(
+                (RunKey(shape, "sequential", True, log, FLATNESS_SMALL), "hookline")
             )
-        )
+            large = per_node.get(
+                (RunKey(shape, "sequential", True, log, FLATNESS_LARGE), "hookline")
+            )
+            factor = None if small is None or large is None else large / small
+            results.append(
+                TargetResult(
+                    target=f"{what}: µs per node at {FLATNESS_LARGE:,} nodes / at "
+                    f"{FLATNESS_SMALL} (same configuration, {log})",
+                    limit=f"≤ {FLATNESS_MAX:g}x",
+                    measured=NOT_MEASURED if factor is None else f"{factor:.2f}x",
+                    ok=None if factor is None else factor <= FLATNESS_MAX,
+                    kedro=_kedro_flatness(per_node, shape, log, config),
+                )
+            )
     return results
 
 
@@ -328,10 +330,10 @@ def _kedro_reference(
 
 
 def _kedro_flatness(
-    per_node: dict[tuple[RunKey, str], float | None], log: str, config: BenchConfig
+    per_node: dict[tuple[RunKey, str], float | None], shape: str, log: str, config: BenchConfig
 ) -> str:
-    small = per_node.get((RunKey("linear", "sequential", True, log, FLATNESS_SMALL), "kedro"))
-    large = per_node.get((RunKey("linear", "sequential", True, log, FLATNESS_LARGE), "kedro"))
+    small = per_node.get((RunKey(shape, "sequential", True, log, FLATNESS_SMALL), "kedro"))
+    large = per_node.get((RunKey(shape, "sequential", True, log, FLATNESS_LARGE), "kedro"))
     if small is None or large is None:
         return NOT_MEASURED
     at = min(FLATNESS_LARGE, config.kedro_cap())

@@ -14,6 +14,14 @@ from collections.abc import Mapping
 #: on every load and save, and an int's deep copy is free, so copying never dominates.
 SEED = 20_261_122
 
+#: Nodes in each modular pipeline of the ``namespaced`` shape.
+NAMESPACE_BLOCK = 10
+
+
+def first_input(shape: str) -> str:
+    """The dataset holding :data:`SEED` that the ``shape`` pipeline reads first."""
+    return "c0" if shape == "namespaced" else "d0"
+
 
 def digest(outputs: Mapping[str, object]) -> str:
     """Return ``"<count> outputs <hash>"`` for ``outputs`` (dataset name -> value).
@@ -30,9 +38,14 @@ def expected_outputs(shape: str, size: int) -> dict[str, object]:
 
     Linear: one chain ``d0 -> d1 -> ... -> d<size>``, whose only free output is the last one.
     Wide: ``size`` nodes each reading ``d0`` and writing ``w<i>``, all free outputs.
+    Namespaced: a linear chain of :data:`NAMESPACE_BLOCK` nodes reused as ``size /
+    NAMESPACE_BLOCK`` modular pipelines ``m<k>``, the k-th reading ``c<k>`` and writing
+    ``c<k+1>``; the only free output is the last one.
     """
     if shape == "linear":
         return {f"d{size}": SEED}
+    if shape == "namespaced":
+        return {f"c{size // NAMESPACE_BLOCK}": SEED}
     if shape == "wide":
         return {f"w{i}": SEED for i in range(size)}
     raise ValueError(f"unknown pipeline shape {shape!r}")

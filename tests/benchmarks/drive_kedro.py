@@ -13,13 +13,13 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.framework.hooks.manager import _create_hook_manager
 from kedro.io import DataCatalog, MemoryDataset
-from kedro.pipeline import Pipeline, node
+from kedro.pipeline import Pipeline, node, pipeline
 from kedro.runner import AbstractRunner, SequentialRunner, ThreadRunner
 from pluggy import PluginManager
 
 # isort: split
 # The harness's own modules (found next to this file, not installed) after the tool's.
-from checks import SEED
+from checks import NAMESPACE_BLOCK, SEED, first_input
 from noop_hooks import make_noop_hooks
 
 
@@ -29,12 +29,32 @@ def identity(x: Any) -> Any:
 
 
 def build_pipeline(shape: str, size: int) -> Pipeline:
-    """A ``linear`` chain or a ``wide`` fan-out of ``size`` identity nodes (see checks.py)."""
+    """A ``linear`` chain, a ``wide`` fan-out or a chain of ``namespaced`` modular pipelines of
+    ``size`` identity nodes (see checks.py)."""
+    if shape == "namespaced":
+        return _namespaced(size)
     if shape == "linear":
         nodes = [node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(size)]
     else:
         nodes = [node(identity, "d0", f"w{i}", name=f"n{i}") for i in range(size)]
     return Pipeline(nodes)
+
+
+def _namespaced(size: int) -> Pipeline:
+    block = Pipeline(
+        [node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(NAMESPACE_BLOCK)]
+    )
+    return Pipeline(
+        [
+            pipeline(
+                block,
+                namespace=f"m{k}",
+                inputs={"d0": f"c{k}"},
+                outputs={f"d{NAMESPACE_BLOCK}": f"c{k + 1}"},
+            )
+            for k in range(size // NAMESPACE_BLOCK)
+        ]
+    )
 
 
 def hook_manager(with_hooks: bool) -> PluginManager:
@@ -51,7 +71,7 @@ def _runner(name: str) -> AbstractRunner:
 
 def prepare_run(shape: str, size: int, runner: str, with_hooks: bool) -> Any:
     """Everything a run needs, built before the clock starts."""
-    catalog = DataCatalog({"d0": MemoryDataset(SEED)})
+    catalog = DataCatalog({first_input(shape): MemoryDataset(SEED)})
     return build_pipeline(shape, size), catalog, hook_manager(with_hooks), _runner(runner)
 
 

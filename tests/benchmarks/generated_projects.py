@@ -119,6 +119,8 @@ class ProjectPlan:
         settings: The text of ``settings.py`` (``HOOKS = (...)`` and the imports it needs).
         modules: Further modules of the package: file name -> source.
         conf: Further files under ``conf/base``: file name -> text.
+        registry: The text of ``pipeline_registry.py``, when the project's pipelines are not
+            the one flat pipeline of its node specs (modular pipelines, for instance).
     """
 
     package: str
@@ -127,6 +129,7 @@ class ProjectPlan:
     settings: str = ""
     modules: Mapping[str, str] = field(default_factory=dict)
     conf: Mapping[str, str] = field(default_factory=dict)
+    registry: str | None = None
 
 
 def write_project(
@@ -145,7 +148,7 @@ def write_project(
         root / "conf" / "local" / ".keep": "",
         package / "__init__.py": "",
         package / "settings.py": plan.settings,
-        package / "pipeline_registry.py": registry_source(tool, specs),
+        package / "pipeline_registry.py": plan.registry or registry_source(tool, specs),
     }
     files.update({package / name: text for name, text in plan.modules.items()})
     files.update({root / "conf" / "base" / name: text for name, text in plan.conf.items()})

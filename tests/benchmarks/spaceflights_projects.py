@@ -3,7 +3,12 @@ outputs as one comparable digest.
 
 Both projects run the example's own node functions (imported from the installed
 ``spaceflights`` package) wired as the example wires them, on the same generated raw data,
-with the example's catalog and parameters. The only catalog difference is the example's own
+with the example's catalog and parameters. The modular variant wires the same functions in the
+shape of Kedro's spaceflights tutorial: data_processing, data_science reusing one modelling
+pipeline under two namespaces (``active_modelling_pipeline`` and
+``candidate_modelling_pipeline``, each with its own parameters, model and metrics), and
+reporting on the active model; its registry is the same text for both tools but for the module
+``pipeline`` and ``node`` come from. The only catalog difference is the example's own
 dataset type (a matplotlib figure saved as PNG): the Kedro project gets its own class of the
 same behaviour, written here, since the example's subclasses hookline's file dataset.
 
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from generated_projects import NodeSpec, ProjectPlan, specs_of, write_project
+from generated_projects import PIPELINE_MODULES, NodeSpec, ProjectPlan, specs_of, write_project
 
 #: The installed example project's source folder (conf/ is read from the repository).
 EXAMPLE = Path(__file__).resolve().parents[2] / "example_project"
@@ -59,6 +64,92 @@ class FigureDataset(AbstractDataset):
 '''
 
 
+#: The namespaces of the modular variant's two modelling pipelines, the active one first.
+NAMESPACES = ("active_modelling_pipeline", "candidate_modelling_pipeline")
+
+MODULAR_REGISTRY = '''\
+"""Spaceflights in the tutorial's shape, written by the benchmark harness."""
+
+from {module} import node, pipeline
+from spaceflights.pipelines.data_processing.nodes import (
+    create_model_input_table,
+    preprocess_companies,
+    preprocess_shuttles,
+)
+from spaceflights.pipelines.data_science.nodes import evaluate_model, split_data, train_model
+from spaceflights.pipelines.reporting.nodes import plot_predictions
+
+NAMESPACES = {namespaces!r}
+
+
+def modelling():
+    return pipeline(
+        [
+            node(
+                split_data,
+                ["model_input_table", "params:model_options"],
+                ["X_train", "X_test", "y_train", "y_test"],
+                name="split_data",
+            ),
+            node(
+                train_model,
+                ["X_train", "y_train", "params:model_options"],
+                "regressor",
+                name="train_model",
+            ),
+            node(
+                evaluate_model, ["regressor", "X_test", "y_test"], "metrics", name="evaluate_model"
+            ),
+        ]
+    )
+
+
+def register_pipelines():
+    data_processing = pipeline(
+        [
+            node(
+                preprocess_companies,
+                "companies",
+                "preprocessed_companies",
+                name="preprocess_companies",
+            ),
+            node(
+                preprocess_shuttles, "shuttles", "preprocessed_shuttles", name="preprocess_shuttles"
+            ),
+            node(
+                create_model_input_table,
+                ["preprocessed_shuttles", "preprocessed_companies", "reviews"],
+                "model_input_table",
+                name="create_model_input_table",
+            ),
+        ],
+        tags="data_processing",
+    )
+    data_science = pipeline(
+        [pipeline(modelling(), inputs="model_input_table", namespace=ns) for ns in NAMESPACES],
+        tags="data_science",
+    )
+    active = NAMESPACES[0]
+    reporting = pipeline(
+        [
+            node(
+                plot_predictions,
+                [f"{{active}}.regressor", f"{{active}}.X_test", f"{{active}}.y_test"],
+                "price_chart",
+                name="plot_predictions",
+            )
+        ],
+        tags="reporting",
+    )
+    return {{
+        "data_processing": data_processing,
+        "data_science": data_science,
+        "reporting": reporting,
+        "__default__": data_processing + data_science + reporting,
+    }}
+'''
+
+
 def pipeline_specs() -> list[NodeSpec]:
     """The example's ``__default__`` pipeline, node by node."""
     from spaceflights.pipeline_registry import register_pipelines
@@ -74,8 +165,35 @@ def catalog_text(tool: str, package: str) -> str:
     return text
 
 
-def write_projects(root: Path, kedro_version: str | None) -> dict[str, Path]:
-    """Generate the raw data once and write each tool's project under ``root``."""
+def modular_catalog_text(tool: str, package: str) -> str:
+    """The example's catalog with a model and metrics of each namespace instead of its own."""
+    catalog = yaml.safe_load(catalog_text(tool, package))
+    model, metrics = catalog.pop("regressor"), catalog.pop("metrics")
+    for namespace in NAMESPACES:
+        for name, entry in (("regressor", model), ("metrics", metrics)):
+            folder, file = str(entry["filepath"]).rsplit("/", 1)
+            catalog[f"{namespace}.{name}"] = {**entry, "filepath": f"{folder}/{namespace}/{file}"}
+    return str(yaml.safe_dump(catalog, sort_keys=False))
+
+
+def modular_parameters() -> str:
+    """The example's model options for the active model; fewer trees and features for the
+    candidate, so that the two namespaces compute different models."""
+    options = yaml.safe_load((EXAMPLE / "conf" / "base" / "parameters.yml").read_text())
+    active = options["model_options"]
+    candidate = {
+        **active,
+        "n_estimators": active["n_estimators"] // 2,
+        "max_depth": active["max_depth"] // 2,
+        "features": active["features"][:-2],
+    }
+    by_namespace = dict(zip(NAMESPACES, (active, candidate), strict=True))
+    return str(yaml.safe_dump({ns: {"model_options": o} for ns, o in by_namespace.items()}))
+
+
+def write_projects(root: Path, kedro_version: str | None, modular: bool = False) -> dict[str, Path]:
+    """Generate the raw data once and write each tool's project under ``root``: the example's
+    flat pipeline, or with ``modular`` the tutorial's shape."""
     from spaceflights.data_generator import generate
 
     raw = root / "raw"
@@ -84,9 +202,19 @@ def write_projects(root: Path, kedro_version: str | None) -> dict[str, Path]:
     parameters = (EXAMPLE / "conf" / "base" / "parameters.yml").read_text()
     projects = {}
     for tool in ("hookline", "kedro") if kedro_version else ("hookline",):
-        package = f"bench_spaceflights_{tool}"
+        package = f"bench_spaceflights_{'modular_' if modular else ''}{tool}"
         modules = {f"{KEDRO_FIGURE_MODULE}.py": KEDRO_FIGURE_DATASET} if tool == "kedro" else {}
-        plan = ProjectPlan(package, catalog_text(tool, package), parameters, modules=modules)
+        if modular:
+            registry = MODULAR_REGISTRY.format(module=PIPELINE_MODULES[tool], namespaces=NAMESPACES)
+            plan = ProjectPlan(
+                package,
+                modular_catalog_text(tool, package),
+                modular_parameters(),
+                modules=modules,
+                registry=registry,
+            )
+        else:
+            plan = ProjectPlan(package, catalog_text(tool, package), parameters, modules=modules)
         project = write_project(root / tool, tool, plan, specs, kedro_version)
         shutil.copytree(raw, project / "data" / "01_raw")
         projects[tool] = project
@@ -101,10 +229,13 @@ def clear_outputs(project: Path) -> None:
 
 
 def _file_outputs(project: Path) -> dict[str, dict[str, Any]]:
-    """Catalog entries that some node writes: name -> entry."""
+    """Catalog entries that some node writes (every one but the raw data): name -> entry."""
     catalog = yaml.safe_load((project / "conf" / "base" / "catalog.yml").read_text())
-    written = {name for spec in pipeline_specs() for name in spec.outputs}
-    return {name: entry for name, entry in catalog.items() if name in written}
+    return {
+        name: entry
+        for name, entry in catalog.items()
+        if not str(entry["filepath"]).startswith("data/01_raw/")
+    }
 
 
 def _stored_file(project: Path, entry: dict[str, Any]) -> Path:
@@ -152,7 +283,13 @@ def output_digest(project: Path) -> str:
 
 
 def output_summary(project: Path) -> str:
-    """The run's metrics, to show in the report what both tools computed."""
-    metrics = project / "data" / "08_reporting" / "metrics.json"
-    values = json.loads(metrics.read_text())
-    return ", ".join(f"{key} {value:.4g}" for key, value in sorted(values.items()))
+    """The run's metrics, to show in the report what both tools computed; those of a
+    namespace's model are named after it."""
+    reporting = project / "data" / "08_reporting"
+    parts = []
+    for metrics in sorted(reporting.rglob("metrics.json")):
+        values = json.loads(metrics.read_text())
+        shown = ", ".join(f"{key} {value:.4g}" for key, value in sorted(values.items()))
+        where = metrics.parent.relative_to(reporting).as_posix()
+        parts.append(shown if where == "." else f"{where}: {shown}")
+    return "; ".join(parts)

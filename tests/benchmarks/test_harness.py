@@ -40,8 +40,8 @@ def test_quick_per_node_run_has_every_size_and_passes_its_result_checks(tmp_path
     report = proc.stdout
 
     tables = re.findall(r"^### (Per-node overhead: .*?)\n\n((?:\|.*\n)+)", report, re.MULTILINE)
-    # linear and wide, SequentialRunner and ThreadRunner
-    assert len(tables) == 4, report
+    # linear, wide and namespaced, SequentialRunner and ThreadRunner
+    assert len(tables) == 6, report
     for title, body in tables:
         rows = [
             [cell.strip() for cell in line.strip("|").split("|")]
@@ -107,8 +107,13 @@ def test_quick_spaceflights_run_writes_the_outputs_it_is_checked_against(tmp_pat
         pytest.importorskip("spaceflights")
     proc = _harness(tmp_path, "--case", "spaceflights")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    [row] = _table(proc.stdout, "Spaceflights pipeline")
-    assert row["Result check"] == "ok"
-    assert float(row["hookline ms"].replace(",", "")) > 0
-    assert float(row["hookline MiB"].replace(",", "")) > 0
+    rows = _table(proc.stdout, "Spaceflights pipeline")
+    # The example's pipeline, then the tutorial's shape with modular pipelines.
+    assert len(rows) == 2, rows
+    for row in rows:
+        assert row["Result check"] == "ok"
+        assert float(row["hookline ms"].replace(",", "")) > 0
+        assert float(row["hookline MiB"].replace(",", "")) > 0
     assert re.search(r"Metrics computed: mae [\d.]+, max_error [\d.]+, r2_score 0\.9", proc.stdout)
+    for namespace in ("active_modelling_pipeline", "candidate_modelling_pipeline"):
+        assert re.search(rf"{namespace}: mae [\d.]+, max_error [\d.]+, r2_score 0\.", proc.stdout)

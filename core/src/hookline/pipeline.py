@@ -172,7 +172,7 @@ class Pipeline:
         A transcoded name (``cars@spark``) is no input when a node writes another view of it.
         """
         producer = self._producer
-        return {ds for ds in self._all_inputs if base_name(ds) not in producer}
+        return {ds for ds in self._all_inputs - self._all_outputs if base_name(ds) not in producer}
 
     def outputs(self) -> set[str]:
         """Datasets some node writes and no node reads: the results of the pipeline.
@@ -180,7 +180,7 @@ class Pipeline:
         A transcoded name (``cars@pandas``) is no output when a node reads another view of it.
         """
         consumers = self._consumers
-        return {ds for ds in self._all_outputs if base_name(ds) not in consumers}
+        return {ds for ds in self._all_outputs - self._all_inputs if base_name(ds) not in consumers}
 
     def all_inputs(self) -> set[str]:
         """Every dataset some node reads."""

@@ -85,8 +85,8 @@ def check_views_in_catalog(pipeline: Pipeline, catalog: DataCatalog) -> None:
     Raises:
         DatasetError: Naming the view, its dataset and the node writing another view.
     """
-    for name in sorted(pipeline.datasets()):
-        if SEPARATOR not in name or (name in catalog and not catalog.is_memory(name)):
+    for name in sorted(ds for ds in pipeline.datasets() if SEPARATOR in ds):
+        if name in catalog and not catalog.is_memory(name):
             continue
         producer = pipeline.producer(name)
         if producer is None or name in producer.outputs:

@@ -24,7 +24,7 @@ from hookline.measurements import publishing_to
 from hookline.node import Node
 from hookline.pipeline import Pipeline
 from hookline.runner.progress import ProgressReporter
-from hookline.transcoding import base_name, check_views_in_catalog
+from hookline.transcoding import SEPARATOR, base_name, check_views_in_catalog
 
 #: The hooks a runner calls, per node or per dataset.
 NODE_HOOK_NAMES = (
@@ -168,29 +168,34 @@ class ReleaseTracker:
 
     def __init__(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
         self._catalog = catalog
-        keep = pipeline.inputs() | pipeline.outputs()
-        self._remaining: dict[str, int] = {}
-        # Per node, the datasets it reads without transcoding suffix, worked out once so that
-        # node_done stays a dict walk.
-        self._reads: dict[str, tuple[str, ...]] = {}
-        for node in pipeline.nodes:
-            reads = tuple(base_name(name) for name in node.inputs)
-            self._reads[node.name] = reads
-            for base in reads:
-                self._remaining[base] = self._remaining.get(base, 0) + 1
+        self._keep = pipeline.inputs() | pipeline.outputs()
+        # A transcoded view is counted under its dataset's name, every other name under itself;
+        # this map is empty in a pipeline without transcoding, which node_done then skips.
+        self._base = {name: base_name(name) for name in pipeline.datasets() if SEPARATOR in name}
         self._views: dict[str, list[str]] = {}
-        for name in sorted(pipeline.datasets()):
-            if name not in keep:
-                self._views.setdefault(base_name(name), []).append(name)
+        for name, base in sorted(self._base.items()):
+            if name not in self._keep:
+                self._views.setdefault(base, []).append(name)
+        self._remaining: dict[str, int] = {}
+        for node in pipeline.nodes:
+            for name in node.inputs:
+                key = self._base.get(name, name)
+                self._remaining[key] = self._remaining.get(key, 0) + 1
 
     def node_done(self, node: Node) -> None:
         """Record that ``node`` has finished, releasing the inputs it was the last user of."""
-        for base in self._reads[node.name]:
-            left = self._remaining[base] - 1
-            self._remaining[base] = left
-            if left == 0:
-                for name in self._views.get(base, ()):
-                    self._catalog.release(name)
+        base = self._base
+        for name in node.inputs:
+            key = base.get(name, name) if base else name
+            left = self._remaining[key] - 1
+            self._remaining[key] = left
+            if left:
+                continue
+            if key in self._views:
+                for view in self._views[key]:
+                    self._catalog.release(view)
+            elif name not in self._keep:
+                self._catalog.release(name)
 
 
 @dataclass(frozen=True, slots=True)
