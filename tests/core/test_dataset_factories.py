@@ -337,6 +337,12 @@ def test_a_placeholder_missing_from_the_name_is_an_error() -> None:
     assert "catalog.yml: catalog entry '{name}_csv' uses {nam}" in str(info.value)
 
 
+def test_a_pattern_parse_cannot_read_is_an_error() -> None:
+    with pytest.raises(DatasetError) as info:
+        DataCatalog.from_config({"{name:zz}_csv": {"type": "MemoryDataset"}})
+    assert "catalog.yml: catalog entry '{name:zz}_csv' is not a valid pattern" in str(info.value)
+
+
 def test_a_pattern_whose_entry_is_not_a_mapping_is_an_error() -> None:
     with pytest.raises(DatasetError, match=r"catalog entry '\{name\}_csv' must be a mapping"):
         DataCatalog.from_config({"{name}_csv": "pandas.CSVDataset"})

@@ -270,6 +270,9 @@ def test_hooklines_short_names_keep_meaning_hooklines_datasets(fake_kedro_datase
     # The full path still reaches kedro-datasets' own class.
     kedros = resolve_dataset_type("kedro_datasets.pandas.CSVDataset")
     assert kedros.__module__ == "kedro_datasets.pandas"
+    # A project's own dotted path is not taken for a kedro-datasets name.
+    assert resolve_dataset_type(f"{HERE}.OlderStyleDataset") is OlderStyleDataset
+    assert resolve_dataset_type("hookline.datasets.text.TextDataset").__name__ == "TextDataset"
 
 
 def test_a_kedro_datasets_name_without_kedro_datasets_says_what_to_install() -> None:

@@ -92,8 +92,9 @@ class DatasetFactories:
         source: the catalog file(s), for error messages.
 
     Raises:
-        DatasetError: an entry is not a mapping, uses a placeholder its name lacks, or a
-            second catch-all pattern exists (naming the file and the entries).
+        DatasetError: a pattern is not valid, an entry is not a mapping or uses a placeholder
+            its name lacks, or a second catch-all pattern exists (naming the file and the
+            entries).
     """
 
     def __init__(self, patterns: Mapping[str, Any], source: str) -> None:
@@ -103,10 +104,14 @@ class DatasetFactories:
         ranked: list[FactoryPattern] = []
         for text, entry in patterns.items():
             _check_entry(text, entry, source)
+            try:
+                parser = parse.compile(text)
+            except ValueError as error:  # a format spec parse does not know: "{name:zz}"
+                raise DatasetError(
+                    f"{source}: catalog entry '{text}' is not a valid pattern: {error}"
+                ) from None
             leftover = _PLACEHOLDER.sub("", text)
-            ranked.append(
-                FactoryPattern(text, entry, len(leftover), text.count("{"), parse.compile(text))
-            )
+            ranked.append(FactoryPattern(text, entry, len(leftover), text.count("{"), parser))
         ranked.sort(key=lambda p: (*p.rank, p.text))
         catch_alls = [p for p in ranked if p.specificity == 0]
         if len(catch_alls) > 1:
