@@ -90,7 +90,7 @@ def types(session: nox.Session) -> None:
     # One install command, so that a plugin's dependency on `hookline` is met by the local core
     # and never looked up on an index.
     session.install(
-        *_editable(f"{CORE}[pandas,dask,report]", *PLUGINS),
+        *_editable(f"{CORE}[pandas,dask,report,port]", *PLUGINS),
         "mypy>=1.11",
         "types-PyYAML",
         "pandas-stubs",
@@ -108,7 +108,7 @@ def tests(session: nox.Session) -> None:
     # points are read from installed metadata exactly as a user's plugin would be. The example
     # is installed for the benchmark harness's test, which runs its node functions.
     session.install(
-        *_editable(f"{CORE}[pandas,dask,report]", *map(_with_test_extra, PLUGINS), EXAMPLE),
+        *_editable(f"{CORE}[pandas,dask,report,port]", *map(_with_test_extra, PLUGINS), EXAMPLE),
         *(str(p) for p in FIXTURE_PLUGINS),
         "pytest>=8.1",
         "hypothesis",
@@ -339,10 +339,21 @@ def bench(session: nox.Session) -> None:
 def kedro_parity(session: nox.Session) -> None:
     """The same hook classes under Kedro 1.7 (their Kedro import line) and under hookline
     (only that line changed), in one scenario project each: what the hooks recorded must
-    match (tests/kedro_parity/). Arguments after `--` replace the default path."""
+    match; and a spaceflights-shaped Kedro project run by Kedro, ported by `hookline
+    port-kedro` and run by hookline with every runner: same outputs, nodes and datasets
+    (tests/kedro_parity/). Arguments after `--` replace the default path."""
     # Kedro, kedro-datasets and the core alone: no plugin, so nothing but the hooks under
     # test runs on either side, and Kedro never enters the core's `tests` environment.
-    session.install(*_editable(f"{CORE}[pandas]"), "kedro==1.7.*", KEDRO_DATASETS, "pytest>=8.1")
+    # The spaceflights project (tests/kedro_parity/spaceflights) also needs port-kedro's
+    # libraries, the Dask runner, kedro-datasets' ExcelDataset and TextDataset, and its model.
+    session.install(
+        *_editable(f"{CORE}[pandas,dask,port]"),
+        "kedro==1.7.*",
+        KEDRO_DATASETS,
+        "kedro-datasets[pandas-exceldataset,text-textdataset]",
+        "scikit-learn",
+        "pytest>=8.1",
+    )
     session.run(
         "pytest", *(session.posargs or ["tests/kedro_parity"]),
         env={"KEDRO_DISABLE_TELEMETRY": "true"},

@@ -118,8 +118,8 @@ class DataCatalog:
             name = str(key)
             if not name.startswith("_"):
                 (patterns if is_pattern(name) else entries)[name] = entry
-        factories = DatasetFactories(patterns, source) if patterns else None
         check_transcoded_entries(entries, source)
+        factories = DatasetFactories(patterns, source) if patterns else None
         versions = dict(load_versions or {})
         for name in versions:
             entry = _entry_to_version(name, entries, factories, source)

@@ -1,5 +1,5 @@
-"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``runs``, ``catalog`` and the
-commands plugins add.
+"""The ``hookline`` command: ``run``, ``hooks``, ``info``, ``runs``, ``catalog``, ``port-kedro``
+and the commands plugins add.
 
 Exit codes: 0 success; 1 the pipeline failed (after the error hooks ran); 2 a usage or
 configuration error; 3 the run completed with regressions under ``--regressions fail`` (or
@@ -36,6 +36,7 @@ from hookline.errors import (
     Terminated,
 )
 from hookline.history.commands import runs
+from hookline.porting.command import port_kedro
 
 logger = logging.getLogger("hookline")
 
@@ -365,6 +366,7 @@ def info() -> None:
 
 cli.add_command(runs)
 cli.add_command(catalog)
+cli.add_command(port_kedro)
 
 
 def main() -> None:
