@@ -19,9 +19,11 @@ HOOKS_ENTRY_POINT_GROUP = "hookline.hooks"
 COMMANDS_ENTRY_POINT_GROUP = "hookline.commands"
 
 
-def entry_points(group: str, **select: str) -> EntryPoints:
-    """The installed entry points of ``group`` (``select`` narrows them, e.g. ``name=``);
+def entry_points(group: str, name: str | None = None) -> EntryPoints:
+    """The installed entry points of ``group`` (only those called ``name`` if given);
     importlib.metadata is imported only when this is called."""
     from importlib import metadata
 
-    return metadata.entry_points(group=group, **select)
+    if name is None:
+        return metadata.entry_points(group=group)
+    return metadata.entry_points(group=group, name=name)
