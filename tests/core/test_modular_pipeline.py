@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -384,3 +385,5 @@ def test_a_bad_mapping_in_the_registry_exits_2_naming_namespace_and_name(
     assert done.returncode == 2
     assert "Modular pipeline 'a': failed to map" in done.stderr
     assert "'xx' (did you mean 'x'?) does not exist in the pipeline" in done.stderr
+    # The file and line of the project that builds the pipeline.
+    assert re.search(r"src/\w+/pipeline_registry\.py:\d+: Modular pipeline 'a'", done.stderr)

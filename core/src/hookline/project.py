@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from hookline.config.loader_args import check_settings_args
-from hookline.errors import ProjectError
+from hookline.errors import PipelineError, ProjectError
 from hookline.pipeline import Pipeline
 from hookline.pipeline_discovery import discovering_in
 
@@ -226,6 +227,18 @@ def _as_tuple(value: object, name: str, where: str) -> tuple[object, ...]:
     return tuple(value)
 
 
+def _project_line(error: BaseException, metadata: ProjectMetadata) -> str | None:
+    """``file:line`` (relative to the project) of the innermost frame of the project's own
+    code in ``error``'s traceback, or None if none is the project's."""
+    package = (metadata.source_dir / metadata.package_name).resolve()
+    found = None
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        path = Path(frame.f_code.co_filename).resolve()
+        if path.is_relative_to(package):
+            found = f"{path.relative_to(metadata.project_path.resolve()).as_posix()}:{line}"
+    return found
+
+
 def load_pipelines(metadata: ProjectMetadata) -> dict[str, Pipeline]:
     """Call the project's ``register_pipelines()`` and check what it returns."""
     module = import_project_module(metadata, "pipeline_registry")
@@ -234,7 +247,12 @@ def load_pipelines(metadata: ProjectMetadata) -> dict[str, Pipeline]:
     if register is None:
         raise ProjectError(f"{where} must define register_pipelines() -> dict[str, Pipeline].")
     with discovering_in(metadata.package_name):  # for find_pipelines()
-        pipelines = register()
+        try:
+            pipelines = register()
+        except PipelineError as error:
+            # The message names the namespace and the dataset; the person also needs to know
+            # which of their files builds that pipeline.
+            raise PipelineError(f"{_project_line(error, metadata) or where}: {error}") from None
     if not isinstance(pipelines, dict) or not all(
         isinstance(p, Pipeline) for p in pipelines.values()
     ):
