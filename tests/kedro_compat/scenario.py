@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from hookline.hooks.markers import HOOKS_ENTRY_POINT_GROUP
+from hookline.entry_points import HOOKS_ENTRY_POINT_GROUP
 from hookline.testing import write_project
 
 HOOKS_DIR = Path(__file__).parent / "hooks"
