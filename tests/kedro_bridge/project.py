@@ -102,13 +102,13 @@ def register_pipelines():
         "data_processing": data_processing,
         "data_science": data_science,
         "reporting": reporting,
-        # The default pipeline with one more node that raises after train_model.
-        "failing": default + pipeline(
-            [node(fail_on_purpose, "regressor", "nothing", name="fail_on_purpose")]
+        # A short pipeline whose second node raises.
+        "failing": data_processing.only_nodes("preprocess_companies") + pipeline(
+            [node(fail_on_purpose, "preprocessed_companies", "nothing", name="fail_on_purpose")]
         ),
-        # A node that waits until the test has interrupted the run.
-        "waiting": data_processing + pipeline(
-            [node(wait_for_stop, "model_input_table", "never", name="wait_for_stop")]
+        # A short pipeline whose second node waits until the test has interrupted the run.
+        "waiting": data_processing.only_nodes("preprocess_companies") + pipeline(
+            [node(wait_for_stop, "preprocessed_companies", "never", name="wait_for_stop")]
         ),
     }
 
@@ -128,7 +128,7 @@ FAILING = '''\
 """A node that fails, for the tests of a failed run."""
 
 
-def fail_on_purpose(regressor):
+def fail_on_purpose(table):
     raise ValueError("fail_on_purpose: this node always fails")
 '''
 

@@ -102,6 +102,7 @@ class KedroBridge:
         self._secrets: tuple[str, ...] = ()
         self._catalog_views: tuple[Any, CatalogView] | None = None
         self._run: _MainRun | None = None
+        self._worker_publishing: contextlib.AbstractContextManager[None] | None = None
 
     # -- the context and the catalog ---------------------------------------------------------
 
@@ -426,8 +427,10 @@ class KedroBridge:
             journal.write(measurement)
             on_measurement(measurement=measurement)
 
-        # Entered for the rest of the worker's life: it runs nodes of this run only.
-        publishing_to(sink).__enter__()
+        # Entered for the rest of the worker's life (it runs nodes of this run only), and kept:
+        # a context manager left to the garbage collector would close, removing the sink.
+        self._worker_publishing = publishing_to(sink)
+        self._worker_publishing.__enter__()
         self._use(manager)
         self._pid = os.getpid()
 
