@@ -28,9 +28,9 @@ import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from kedro.framework.hooks import hook_impl
+from kedro.framework.hooks import hook_impl as kedro_hook_impl
 
 if TYPE_CHECKING:
     from pluggy import HookCaller
@@ -41,6 +41,15 @@ if TYPE_CHECKING:
     from hookline_kedro.views import CatalogView, ContextView, PipelineView
 
 __all__ = ["KedroBridge"]
+
+_Hook = TypeVar("_Hook", bound=Callable[..., Any])
+
+
+def hook_impl(function: _Hook) -> _Hook:
+    """Kedro's own marker (``kedro.framework.hooks.hook_impl``), typed: Kedro is not
+    installed where hookline is type-checked."""
+    return cast(_Hook, kedro_hook_impl(function))
+
 
 #: hookline's entry-point group of plugins (hookline.hooks.markers.HOOKS_ENTRY_POINT_GROUP,
 #: spelt out so that finding none imports nothing of hookline).

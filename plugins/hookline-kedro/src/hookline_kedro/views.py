@@ -23,7 +23,7 @@ from hookline.plugin import DEFAULT_PIPELINE
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # hookline depends on tomli there
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 #: The configuration files of a plugin's key, as hookline's own config loader finds them:
 #: ``mlflow.yml`` (and ``mlflow_*.yml``) or the files under ``mlflow/``.
