@@ -87,14 +87,15 @@ class KedroProject:
         return {run.info.run_id for run in runs}
 
     def environ(self, prefix: str, **extra: str) -> dict[str, str]:
-        return kedro_environ(
-            MLFLOW_TRACKING_URI=self.mlflow.uri,
-            STATSD_HOST=self.stack.host,
-            STATSD_PORT=str(self.stack.port),
-            STATSD_PREFIX=prefix,
-            KEDRO_LOGGING_CONFIG=str(self.path / "conf" / "logging.yml"),
-            **extra,
-        )
+        """The environment of a run: the test servers, StatsD ``prefix``, then ``extra``."""
+        servers = {
+            "MLFLOW_TRACKING_URI": self.mlflow.uri,
+            "STATSD_HOST": self.stack.host,
+            "STATSD_PORT": str(self.stack.port),
+            "STATSD_PREFIX": prefix,
+            "KEDRO_LOGGING_CONFIG": str(self.path / "conf" / "logging.yml"),
+        }
+        return kedro_environ(**{**servers, **extra})
 
     def kedro_run(self, label: str, *args: str, prefix: str = "", **env: str) -> Outcome:
         """``kedro run ARGS`` in the project; its output is kept in ``logs/<label>.log``."""
@@ -120,7 +121,7 @@ class KedroProject:
             process = subprocess.Popen(
                 [str(self.bin / "kedro"), "run", *args],
                 cwd=self.path, env=self.environ(label), stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_default_sigint,
             )  # fmt: skip
             try:
                 deadline = time.monotonic() + RUN_TIMEOUT
@@ -147,6 +148,12 @@ class KedroProject:
         outcome = Outcome(returncode, output, runs, started)
         self.outcomes[label] = outcome
         return outcome
+
+
+def _default_sigint() -> None:
+    """Ctrl-C's default in the child, even when the tests run where SIGINT is ignored (a
+    background job of a shell): Python then raises KeyboardInterrupt on it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

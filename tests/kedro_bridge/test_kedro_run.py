@@ -171,3 +171,57 @@ def test_ctrl_c_ends_the_run_killed(kedro_project: KedroProject, runner: str) ->
     run = only_run(outcome)
     assert run.info.status == "KILLED", outcome.output[-6000:]
     assert run.data.metrics["node_duration_s/preprocess_companies"] >= 0
+
+
+def test_disabling_the_bridge_in_settings_leaves_kedro_alone(kedro_project: KedroProject) -> None:
+    settings = kedro_project.path / "src" / "kedro_spaceflights" / "settings.py"
+    original = settings.read_text()
+    settings.write_text(original + '\nDISABLE_HOOKS_FOR_PLUGINS = ("hookline-kedro",)\n')
+    try:
+        outcome = kedro_project.kedro_run("disabled", "--pipeline", "failing")
+    finally:
+        settings.write_text(original)
+    # Kedro's own failure, exit code and message, as with the bridge on; no plugin ran.
+    assert outcome.returncode == 1, outcome.output[-6000:]
+    assert "ValueError: fail_on_purpose: this node always fails" in outcome.output
+    assert outcome.runs == []
+    assert "Great Expectations" not in outcome.output
+
+
+def test_one_plugin_switched_off_by_the_environment(kedro_project: KedroProject) -> None:
+    outcome = kedro_project.kedro_run(
+        "without-mlflow",
+        "--pipeline",
+        "data_processing",
+        HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS="hookline-mlflow",
+    )
+    assert outcome.returncode == 0, outcome.output[-6000:]
+    assert outcome.runs == []
+    assert "Great Expectations: dataset 'preprocessed_companies'" in outcome.output
+
+
+def test_a_dead_mlflow_server_stops_the_run_before_its_first_node(
+    kedro_project: KedroProject,
+) -> None:
+    from tests.integration.servers.mlflow_server import free_port
+
+    outcome = kedro_project.kedro_run(
+        "dead-mlflow",
+        "--pipeline",
+        "data_processing",
+        MLFLOW_TRACKING_URI=f"http://127.0.0.1:{free_port()}",
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+    )
+    assert outcome.returncode == 1, outcome.output[-6000:]
+    assert "TrackingUnavailable" in outcome.output
+    assert "Running node" not in outcome.output
+
+
+def test_a_dead_statsd_daemon_never_fails_the_run(kedro_project: KedroProject) -> None:
+    from tests.integration.servers.statsd_graphite import free_port
+
+    outcome = kedro_project.kedro_run(
+        "dead-statsd", "--pipeline", "data_processing", STATSD_PORT=str(free_port())
+    )
+    assert outcome.returncode == 0, outcome.output[-6000:]
+    assert only_run(outcome).info.status == "FINISHED"
