@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from hookline.hooks.manager import HookManager
     from hookline.measurements import Measurement
     from hookline_kedro.interrupts import InterruptWatch
-    from hookline_kedro.views import CatalogView, ContextView, PipelineView
+    from hookline_kedro.views import CatalogView, PipelineView
 
 __all__ = ["KedroBridge"]
 
@@ -103,11 +103,10 @@ class KedroBridge:
 
     def __init__(self) -> None:
         # The process the state below belongs to: a forked worker inherits the main process's
-        # and must build its own (see _callers()). None until the first hook.
+        # and must build its own (see _node_hook()). None until the first hook.
         self._pid: int | None = None
         self._manager: HookManager | None = None
         self._hooks: dict[str, HookCaller] = {}
-        self._context: ContextView | None = None
         self._secrets: tuple[str, ...] = ()
         self._catalog_views: tuple[Any, CatalogView] | None = None
         self._run: _MainRun | None = None
@@ -143,7 +142,6 @@ class KedroBridge:
             if failure is error:
                 raise
         else:
-            self._context = view
             self._use(manager)
             return
         raise failure
@@ -286,6 +284,7 @@ class KedroBridge:
             HookRecipe.of(manager),
             export_worker_states(manager, run.params),
             str(journal),
+            self._secrets,
         )
         workers.publish(state)
         run.cleanup.callback(workers.withdraw)
@@ -429,6 +428,7 @@ class KedroBridge:
             self._pid = os.getpid()
             return
         manager = workers.join_run(state)
+        self._secrets = state.secrets
         journal = workers.MeasurementJournal(Path(state.journal))
         on_measurement = manager.hook.on_measurement
 

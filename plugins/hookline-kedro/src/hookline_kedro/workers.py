@@ -40,12 +40,14 @@ class WorkerState:
         recipe: How to register the main process's hookline plugins.
         states: Plugin name -> what its ``export_worker_state`` returned.
         journal: The folder workers write the measurements they publish to.
+        secrets: The credentials' strings, hidden in the errors the worker's hooks receive.
     """
 
     main_pid: int
     recipe: HookRecipe
     states: dict[str, Any]
     journal: str
+    secrets: tuple[str, ...] = ()
 
 
 def publish(state: WorkerState) -> None:
