@@ -177,6 +177,7 @@ def kedro_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KedroPro
         server = stack.enter_context(mlflow_server.running_mlflow_server(root / "mlflow"))
         services = stack.enter_context(statsd_graphite.statsd_graphite_stack(root / "statsd"))
         yield KedroProject(project, bin_dir, server, services, logs)
+        # Every run's output, kept for people to read (as the example's screenshots are).
         artifacts = Path(__file__).resolve().parents[1] / "artifacts" / "kedro_bridge"
         shutil.rmtree(artifacts, ignore_errors=True)
         shutil.copytree(logs, artifacts)
