@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +135,6 @@ class CatalogView:
 
     def __contains__(self, name: object) -> bool:
         return name in self.kedro_catalog
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.list())
 
 
 class PipelineView:
