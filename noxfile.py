@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,9 @@ nox.options.sessions = [
     "types",
     "tests",
     "legacy_great_expectations",
-    "kedro_parity",
     "wheelhouse",
+    "kedro_parity",
+    "kedro_bridge",
 ]
 # uv installs without compiling bytecode, unlike pip: where Python may not write bytecode
 # itself (PYTHONDONTWRITEBYTECODE, a read-only site-packages), every run would compile every
@@ -117,8 +119,9 @@ def tests(session: nox.Session) -> None:
     # pytest exits with 5 when it collected no test. nox fails a session on any non-zero exit
     # and that is deliberate: a suite that silently runs nothing must not look green.
     # Arguments after `--` replace the default path: `nox -s tests -- tests/core -k catalog`.
-    # Tests of great_expectations 0.15.x run in legacy_great_expectations, not here.
-    session.run("pytest", "-m", "not legacy_gx", *(session.posargs or ["tests"]))
+    # Tests of great_expectations 0.15.x run in legacy_great_expectations, those of Kedro in
+    # kedro_bridge, not here.
+    session.run("pytest", "-m", "not legacy_gx and not kedro", *(session.posargs or ["tests"]))
 
 
 @nox.session
@@ -172,7 +175,7 @@ def wheelhouse(session: nox.Session) -> None:
 
     core = _project(CORE)
 
-    checks: list[tuple[str, list[str]]] = [(core["name"], [])]
+    checks: list[_FreshInstall] = [_FreshInstall(core["name"])]
     for extra, requirements in core.get("optional-dependencies", {}).items():
         names = (canonicalize_name(Requirement(r).name) for r in requirements)
         plugins = [name for name in names if name.startswith("hookline-")]
@@ -181,21 +184,51 @@ def wheelhouse(session: nox.Session) -> None:
         missing = [name for name in plugins if name not in local]
         if missing:
             session.log(f"skipping [{extra}]: no folder under plugins/ for {', '.join(missing)}")
+        elif plugins == [KEDRO_BRIDGE]:
+            # The bridge is a Kedro plugin: installed next to Kedro, `kedro info` lists it by
+            # its package's name.
+            checks.append(
+                _FreshInstall(
+                    f"{core['name']}[{extra}]", (KEDRO,), ("kedro", "info"), ("hookline_kedro",)
+                )
+            )
         else:
-            checks.append((f"{core['name']}[{extra}]", plugins))
+            checks.append(
+                _FreshInstall(f"{core['name']}[{extra}]", (), ("hookline", "hooks"), tuple(plugins))
+            )
 
-    for requirement, plugins in checks:
-        _check_fresh_install(session, wheelhouse_dir, constraints, requirement, plugins)
+    for check in checks:
+        _check_fresh_install(session, wheelhouse_dir, constraints, check)
+
+
+#: The distribution of the Kedro bridge, and the Kedro it is tested with.
+KEDRO_BRIDGE = "hookline-kedro"
+KEDRO = "kedro==1.7.*"
+
+
+@dataclass(frozen=True)
+class _FreshInstall:
+    """What the wheelhouse session installs in a fresh venv, and how it checks the result.
+
+    Attributes:
+        requirement: ``hookline`` or ``hookline[<extra>]``, installed from the wheelhouse.
+        next_to: What a user has installed besides (Kedro, for the bridge), from the index.
+        listing: The command whose output must name each of ``expected``.
+        expected: The names the listing must show.
+    """
+
+    requirement: str
+    next_to: tuple[str, ...] = ()
+    listing: tuple[str, ...] = ()
+    expected: tuple[str, ...] = ()
 
 
 def _check_fresh_install(
-    session: nox.Session,
-    wheelhouse_dir: Path,
-    constraints: Path,
-    requirement: str,
-    plugins: list[str],
+    session: nox.Session, wheelhouse_dir: Path, constraints: Path, check: _FreshInstall
 ) -> None:
-    """``pip install`` ``requirement`` into a new venv; `hookline` must run and list ``plugins``."""
+    """``pip install`` the requirement of ``check`` into a new venv; `hookline` must run and
+    the listing command must name what ``check`` expects."""
+    requirement = check.requirement
     session.log(f"fresh install of {requirement!r}")
     with tempfile.TemporaryDirectory(prefix="hookline-wheelhouse-") as tmp:
         venv = Path(tmp) / "venv"
@@ -219,17 +252,18 @@ def _check_fresh_install(
         run(
             str(bin_dir / "python"), "-m", "pip", "install", "--disable-pip-version-check",
             "--find-links", str(wheelhouse_dir), "--constraint", str(constraints), requirement,
+            *check.next_to,
         )  # fmt: skip
         hookline = str(bin_dir / "hookline")
         session.log(run(hookline, "--version").strip())
-        if plugins:
-            listing = run(hookline, "hooks")
-            for name in plugins:
+        if check.expected:
+            command, *args = check.listing
+            shown = f"`{' '.join(check.listing)}`"
+            listing = run(str(bin_dir / command), *args)
+            for name in check.expected:
                 if name not in listing:
-                    session.error(
-                        f"{requirement}: `hookline hooks` does not list {name}:\n{listing}"
-                    )
-            session.log(f"`hookline hooks` lists {', '.join(plugins)}")
+                    session.error(f"{requirement}: {shown} does not list {name}:\n{listing}")
+            session.log(f"{shown} lists {', '.join(check.expected)}")
 
 
 EXAMPLE = ROOT / "example_project"
@@ -378,3 +412,24 @@ def _side_environment(session: nox.Session, name: str, requirements: list[str]) 
             "--disable-pip-version-check", *requirements, external=True,
         )  # fmt: skip
     return bin_dir
+
+
+@nox.session
+def kedro_bridge(session: nox.Session) -> None:
+    """hookline's plugins inside `kedro run` (plugins/hookline-kedro): a project made with
+    `kedro new`, run under Kedro's three runners against a real `mlflow server`, the StatsD
+    daemon with Graphite and a GX context (tests/kedro_bridge)."""
+    # Kedro is installed here (and in bench) only. What a Kedro user installs,
+    # hookline[kedro,mlflow,...], comes from the repository's folders, editable, in one
+    # command (so the extras' plugins are the local ones), as the tests session installs them:
+    # building the wheelhouse again would double this session's time, and the wheelhouse
+    # session already installs each extra from wheels. The example brings the node functions.
+    extras = "pandas,kedro,mlflow,memory,statsd,great-expectations"
+    session.install(
+        *_editable(f"{CORE}[{extras}]", *map(_with_test_extra, PLUGINS), EXAMPLE),
+        KEDRO,
+        KEDRO_DATASETS,
+        "pytest>=8.1",
+    )
+    session.run("bash", str(SERVICE_SETUP_DIR / "statsd-graphite.sh"), external=True)
+    session.run("pytest", "-m", "kedro", *(session.posargs or ["tests/kedro_bridge"]))
