@@ -1,12 +1,13 @@
-"""Fixtures for the core's tests: the product's plugins stay switched off, and
-:func:`hookline` runs the command in a project. The fixtures every test folder shares (a
-project written to disk, a recording hook instance, a Dask cluster, the runners) are in
-tests/conftest.py."""
+"""Fixtures for the core's tests: the product's plugins stay switched off; :func:`hookline`
+runs the command in a project; :func:`conf` and :func:`write` make configuration folders. The
+fixtures every test folder shares (a project written to disk, a recording hook instance, a Dask
+cluster, the runners) are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,19 @@ def hookline(project: Path, *args: str, **env: str) -> subprocess.CompletedProce
         # A cold start of the interpreter on a loaded machine; long, so only a hang trips it.
         timeout=120,
     )
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    """Write ``text`` (dedented, leading newline dropped) to ``root/relative``, making folders."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    """An empty configuration folder ``conf/`` with its ``base`` environment."""
+    root = tmp_path / "conf"
+    (root / "base").mkdir(parents=True)
+    return root
