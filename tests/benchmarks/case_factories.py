@@ -22,9 +22,10 @@ from typing import Any
 
 from checks import SEED
 from config import BenchConfig
-from drive_hookline import hook_manager, identity
+from drive_hookline import hook_manager
 from logsetup import configure_null_logging
 from outcome import CaseOutcome
+from pipeline_shapes import identity
 from report import Table, number
 from targets import FLATNESS_LARGE, FLATNESS_MAX, FLATNESS_SMALL, TargetResult
 

@@ -24,42 +24,9 @@ from hookline.runner import AbstractRunner
 
 # isort: split
 # The harness's own modules (found next to this file, not installed) after the tool's.
-from checks import NAMESPACE_BLOCK, SEED, first_input
+from checks import SEED, first_input
 from noop_hooks import make_noop_hooks
-
-
-def identity(x: Any) -> Any:
-    """The node function: what goes in comes out."""
-    return x
-
-
-def build_pipeline(shape: str, size: int) -> Pipeline:
-    """A ``linear`` chain, a ``wide`` fan-out or a chain of ``namespaced`` modular pipelines of
-    ``size`` identity nodes (see checks.py)."""
-    if shape == "namespaced":
-        return _namespaced(size)
-    if shape == "linear":
-        nodes = [node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(size)]
-    else:
-        nodes = [node(identity, "d0", f"w{i}", name=f"n{i}") for i in range(size)]
-    return Pipeline(nodes)
-
-
-def _namespaced(size: int) -> Pipeline:
-    block = Pipeline(
-        [node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(NAMESPACE_BLOCK)]
-    )
-    return Pipeline(
-        [
-            pipeline(
-                block,
-                namespace=f"m{k}",
-                inputs={"d0": f"c{k}"},
-                outputs={f"d{NAMESPACE_BLOCK}": f"c{k + 1}"},
-            )
-            for k in range(size // NAMESPACE_BLOCK)
-        ]
-    )
+from pipeline_shapes import build_pipeline, identity
 
 
 def hook_manager(with_hooks: bool) -> HookManager:
@@ -75,7 +42,8 @@ def _runner(name: str) -> AbstractRunner:
 def prepare_run(shape: str, size: int, runner: str, with_hooks: bool) -> Any:
     """Everything a run needs, built before the clock starts."""
     catalog = DataCatalog({first_input(shape): MemoryDataset(SEED)})
-    return build_pipeline(shape, size), catalog, hook_manager(with_hooks), _runner(runner)
+    built = build_pipeline(shape, size, node=node, pipeline=pipeline, pipeline_class=Pipeline)
+    return built, catalog, hook_manager(with_hooks), _runner(runner)
 
 
 def timed_run(prepared: Any) -> tuple[float, dict[str, object]]:

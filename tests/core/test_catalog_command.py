@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.core.test_cli import hookline
 from tests.support import ProjectFactory
+
+from .conftest import hookline
 
 NODES = """
 def scale(values, factor):

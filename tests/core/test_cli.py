@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import ProjectFactory
+from tests.support import ProjectFactory, hookline_command
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 NODES = """
 import os
@@ -59,22 +58,6 @@ y:
   type: pickle.PickleDataset
   filepath: data/y.pkl
 """
-
-
-#: Subprocess runs leave out the fixture plugin as well as the project's own plugins.
-DISABLED = f"{PRODUCT_PLUGINS},hookline-testplugin"
-
-
-def hookline(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``hookline ARGS`` in ``project`` and capture what a person would see."""
-    return subprocess.run(
-        [sys.executable, "-m", "hookline", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": DISABLED, **env},
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -167,7 +150,7 @@ def test_outside_a_project_the_error_says_what_a_project_is(tmp_path: Path) -> N
 def test_ctrl_c_runs_on_pipeline_error_and_exits_130(project: Path, tmp_path: Path) -> None:
     marker, witness = tmp_path / "marker", tmp_path / "witness"
     process = subprocess.Popen(
-        [sys.executable, "-m", "hookline", "run", "--pipeline", "slow"],
+        hookline_command("run", "--pipeline", "slow"),
         cwd=project,
         env={**os.environ, "MARKER": str(marker), "WITNESS": str(witness)},
         stdout=subprocess.PIPE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,9 @@ from hypothesis import strategies as st
 from hookline.config import ConfigLoader, parse_runtime_params
 from hookline.errors import ConfigError
 
+from .conftest import write
+
 SECRET = "hunter2-Zq9-planted-secret"
-
-
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Path:
-    root = tmp_path / "conf"
-    (root / "base").mkdir(parents=True)
-    return root
 
 
 # -- layers --------------------------------------------------------------------------------

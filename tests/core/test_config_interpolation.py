@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,9 @@ import pytest
 from hookline.config import ConfigLoader
 from hookline.errors import ConfigError
 
+from .conftest import write
+
 SECRET = "hunter2-Zq9-planted-secret"
-
-
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Path:
-    root = tmp_path / "conf"
-    (root / "base").mkdir(parents=True)
-    return root
 
 
 def error_of(loader: ConfigLoader, key: str) -> str:

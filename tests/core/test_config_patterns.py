@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,7 @@ import pytest
 from hookline.config import ConfigLoader
 from hookline.errors import ConfigError
 
-
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def conf(tmp_path: Path) -> Path:
-    root = tmp_path / "conf"
-    (root / "base").mkdir(parents=True)
-    return root
+from .conftest import write
 
 
 def relative(conf: Path, files: list[Path]) -> list[str]:

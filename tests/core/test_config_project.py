@@ -6,10 +6,6 @@ the file and the key, no traceback."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +14,7 @@ from hookline.plugin_config import project_config_loader
 from hookline.session import HooklineSession
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 NODES = """
 def double(x):
@@ -110,21 +106,6 @@ def test_an_unknown_config_loader_argument_names_settings(make_project: ProjectF
     assert "Did you mean 'config_patterns'?" in message
 
 
-def hookline_run(project: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``hookline run`` in ``project`` as a person would."""
-    return subprocess.run(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": f"{PRODUCT_PLUGINS},hookline-testplugin",
-        },
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("file", "text", "key", "message"),
     [
@@ -144,7 +125,7 @@ def test_bad_interpolation_exits_2_naming_file_and_key(
 ) -> None:
     conf = {"base/parameters.yml": "x: 1\n", file: text}
     project = make_project(NODES, REGISTRY, "", conf)
-    done = hookline_run(project)
+    done = hookline(project, "run")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("Error:")]

@@ -14,8 +14,7 @@ import pytest
 
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
-from .test_cli import hookline
+from .conftest import PRODUCT_PLUGINS, hookline
 
 
 @pytest.fixture(autouse=True)

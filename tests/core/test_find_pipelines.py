@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from hookline.runner import AbstractRunner
 from hookline.session import HooklineSession
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 NODES = """
 def double(x):
@@ -182,14 +179,7 @@ def test_outside_a_pipeline_registry_the_package_must_be_given() -> None:
 def test_hookline_run_warns_about_a_broken_pipeline_and_runs_the_others(project: Path) -> None:
     add_module(project, "pipelines/broken/pipeline.py", "import not_installed_anywhere\n")
     add_module(project, "pipelines/broken/__init__.py", INIT)
-    done = subprocess.run(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": PRODUCT_PLUGINS},
-        timeout=60,
-    )
+    done = hookline(project, "run")
     assert done.returncode == 0, done.stderr
     assert ".pipelines.broken' failed: ModuleNotFoundError: No module named " in done.stderr
     assert (project / "data" / "z.json").read_text() == "11"

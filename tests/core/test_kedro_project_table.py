@@ -3,9 +3,6 @@ name classes hookline cannot use are one clear error at start-up."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from hookline.project import find_project, read_metadata
 from hookline.session import HooklineSession
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 NODES = "def double(x):\n    return x * 2\n"
 REGISTRY = 'return {"__default__": pipeline([node(double, "params:x", "y", name="double")])}'
@@ -117,14 +114,7 @@ def test_hookline_run_exits_2_on_a_kedro_class_setting(
     make_project: ProjectFactory, setting: str, advice: str
 ) -> None:
     project = make_project(NODES, REGISTRY, f"class Custom:\n    pass\n\n{setting} = Custom\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": PRODUCT_PLUGINS},
-        timeout=120,
-    )
+    done = hookline(project, "run")
 
     assert done.returncode == 2
     [line] = [line for line in done.stderr.splitlines() if line.startswith("Error:")]

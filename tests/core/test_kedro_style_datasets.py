@@ -31,6 +31,8 @@ from hookline.runner import ParallelRunner, SequentialRunner
 from hookline.testing import RecordingHooks
 from tests.support import ProjectFactory
 
+from .conftest import hookline
+
 
 class JSONLinesDataset:
     """Kedro 0.19+'s interface: public load and save, _describe, _exists, _release."""
@@ -309,8 +311,6 @@ return {"__default__": pipeline([
 def test_the_cli_exits_2_and_writes_nothing_for_a_type_that_is_not_a_dataset(
     make_project: ProjectFactory,
 ) -> None:
-    from tests.core.test_cli import hookline
-
     project = make_project(
         NODES,
         REGISTRY,

@@ -4,10 +4,7 @@ Kedro's semantics, run by every runner on real files, and ``hookline run --names
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from hookline.errors import PipelineError
 from hookline.runner import AbstractRunner
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 
 def identity(a: object) -> object:
@@ -332,17 +329,6 @@ return {
     ),
 }
 """
-
-
-def hookline(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hookline", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": PRODUCT_PLUGINS, **env},
-        timeout=60,
-    )
 
 
 @pytest.fixture

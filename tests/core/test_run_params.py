@@ -4,15 +4,11 @@ show from them."""
 
 from __future__ import annotations
 
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import hookline
-from hookline import hook_impl
+from hookline import __version__, hook_impl
 from hookline.plugin import runner_name, shown_pipeline_name
 from hookline.run_params import make_run_params
 from hookline.runner import (
@@ -25,7 +21,7 @@ from hookline.runner import (
 from hookline.session import HooklineSession
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 NODES = """
 def double(x):
@@ -130,7 +126,7 @@ def test_a_plain_run_passes_what_kedro_passes(
         "pipeline_name": None,
         "extra_params": {},
         "namespace": None,
-        "hookline_version": hookline.__version__,
+        "hookline_version": __version__,
     }
     assert set(run_params) == KEDRO_1_7_KEYS | OLDER_KEYS | {"hookline_version"}
     # As Kedro gives an instance: getattr(runner, "__name__", str(runner)).
@@ -199,14 +195,7 @@ def test_hookline_run_passes_no_pipeline_name_and_the_runner_as_str(
         SETTINGS_DUMPING_RUN_PARAMS.format(path=str(dump)),
         conf={"base/parameters.yml": "x: 2\n"},
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": PRODUCT_PLUGINS},
-        timeout=120,
-    )
+    done = hookline(project, "run")
     assert done.returncode == 0, done.stderr
     run_params = pickle.loads(dump.read_bytes())
 

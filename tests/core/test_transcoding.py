@@ -4,9 +4,6 @@ with its own catalog entry; incompatible entries are refused naming the file and
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from hookline.errors import DatasetError, PipelineError
 from hookline.runner import AbstractRunner, SequentialRunner
 from tests.support import ProjectFactory
 
-from .conftest import PRODUCT_PLUGINS
+from .conftest import hookline
 
 
 def make_rows() -> list[dict[str, int]]:
@@ -294,14 +291,7 @@ def test_run_with_incompatible_views_exits_2_naming_the_catalog_file(
       filepath: data/rows.txt
     """
     project = make_project(NODES, REGISTRY, conf={"base/catalog.yml": catalog})
-    done = subprocess.run(
-        [sys.executable, "-m", "hookline", "run"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOOKLINE_DISABLE_HOOKS_FOR_PLUGINS": PRODUCT_PLUGINS},
-        timeout=60,
-    )
+    done = hookline(project, "run")
     assert done.returncode == 2
     assert (
         "conf/base/catalog.yml: catalog entries 'rows@json' and 'rows@text' are two views of "

@@ -33,9 +33,9 @@ from hookline.runner.progress import ProgressReporter
 from hookline.runner.registry import create_runner
 from hookline.session import HooklineSession, RunFailed
 from hookline.testing import RecordingHooks
-from tests.support import RUNNERS, ProjectFactory
+from tests.support import RUNNERS, ProjectFactory, hookline_command
 
-from .test_cli import hookline
+from .conftest import hookline
 
 WORKER_RUNNERS = {name: RUNNERS[name] for name in ("parallel", "dask")}
 
@@ -666,7 +666,7 @@ def test_ctrl_c_stops_the_workers_at_once(make_project: ProjectFactory, tmp_path
     )
     marker, witness = tmp_path / "marker", tmp_path / "witness"
     process = subprocess.Popen(
-        [sys.executable, "-m", "hookline", "run", "--runner", "ParallelRunner"],
+        hookline_command("run", "--runner", "ParallelRunner"),
         cwd=project,
         env={**os.environ, "MARKER": str(marker), "WITNESS": str(witness)},
         stdout=subprocess.PIPE,

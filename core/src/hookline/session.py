@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from hookline.catalog import DataCatalog
 from hookline.config import ConfigLoader
@@ -78,6 +78,18 @@ class RunFailed(Exception):
         self.result = result
         self.resume_from = resume_from
         self.failed_in = failed_in
+
+
+class _NodeFilters(TypedDict):
+    """A run's node filters, by the names ``Pipeline.filter`` and ``run_params`` both use (not
+    the namespaces: ``node_namespaces`` in one, ``namespaces`` in the other)."""
+
+    tags: list[str]
+    node_names: list[str]
+    from_nodes: list[str]
+    to_nodes: list[str]
+    from_inputs: list[str]
+    to_outputs: list[str]
 
 
 class _MeasurementCollector:
@@ -215,21 +227,18 @@ class HooklineSession:
         """
         context = self.load_context()
         # Lists, read once: each is both a filter and a value of run_params.
-        tags, node_names = list(tags), list(node_names)
-        from_nodes, to_nodes = list(from_nodes), list(to_nodes)
-        from_inputs, to_outputs = list(from_inputs), list(to_outputs)
+        filters: _NodeFilters = {
+            "tags": list(tags),
+            "node_names": list(node_names),
+            "from_nodes": list(from_nodes),
+            "to_nodes": list(to_nodes),
+            "from_inputs": list(from_inputs),
+            "to_outputs": list(to_outputs),
+        }
         namespaces = list(namespaces)
         pipeline = _select_pipeline(
             load_pipelines(self.metadata), pipeline_name or DEFAULT_PIPELINE
-        ).filter(
-            tags=tags,
-            node_names=node_names,
-            from_nodes=from_nodes,
-            to_nodes=to_nodes,
-            from_inputs=from_inputs,
-            to_outputs=to_outputs,
-            node_namespaces=namespaces,
-        )
+        ).filter(**filters, node_namespaces=namespaces)
         runner = runner or SequentialRunner()
         reporter = reporter or ProgressReporter()
         # The runner checks that every free input is in the catalog after before_pipeline_run,
@@ -243,12 +252,7 @@ class HooklineSession:
             runtime_params=self.extra_params,
             pipeline_name=pipeline_name or None,
             runner=runner,
-            tags=tags,
-            node_names=node_names,
-            from_nodes=from_nodes,
-            to_nodes=to_nodes,
-            from_inputs=from_inputs,
-            to_outputs=to_outputs,
+            **filters,
             load_versions=load_versions,
             namespaces=namespaces,
         )

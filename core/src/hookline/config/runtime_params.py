@@ -3,7 +3,6 @@ the files (and offered to ``${runtime_params:a.b}``)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -82,10 +81,5 @@ def apply_runtime_params(
                     f"{type(child).__name__}, not a mapping"
                 )
             node = child
-        last = parts[-1]
-        current = node.get(last)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            deep_merge(current, value)
-        else:
-            node[last] = copy.deepcopy(value)
+        deep_merge(node, {parts[-1]: value})
     return params
