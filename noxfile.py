@@ -416,16 +416,15 @@ def _side_environment(session: nox.Session, name: str, requirements: list[str]) 
     return bin_dir
 
 
-@nox.session
-def kedro_bridge(session: nox.Session) -> None:
-    """hookline's plugins inside `kedro run` (plugins/hookline-kedro): a project made with
-    `kedro new`, run under Kedro's three runners against a real `mlflow server`, the StatsD
-    daemon with Graphite and a GX context (tests/kedro_bridge)."""
-    # Kedro is installed here (and in bench) only. What a Kedro user installs,
-    # hookline[kedro,mlflow,...], comes from the repository's folders, editable, in one
-    # command (so the extras' plugins are the local ones), as the tests session installs them:
-    # building the wheelhouse again would double this session's time, and the wheelhouse
-    # session already installs each extra from wheels. The example brings the node functions.
+def _install_kedro_with_every_plugin(session: nox.Session) -> None:
+    """Kedro 1.7 with hookline[kedro,mlflow,...] (the bridge and every plugin) and the example.
+
+    Kedro is installed here (and in bench) only. What a Kedro user installs,
+    hookline[kedro,mlflow,...], comes from the repository's folders, editable, in one command
+    (so the extras' plugins are the local ones), as the tests session installs them: building
+    the wheelhouse again would double the session's time, and the wheelhouse session already
+    installs each extra from wheels. The example brings the node functions.
+    """
     extras = "pandas,kedro,mlflow,memory,statsd,great-expectations"
     session.install(
         *_editable(f"{CORE}[{extras}]", *map(_with_test_extra, PLUGINS), EXAMPLE),
@@ -433,5 +432,23 @@ def kedro_bridge(session: nox.Session) -> None:
         KEDRO_DATASETS,
         "pytest>=8.1",
     )
+
+
+@nox.session
+def kedro_bridge(session: nox.Session) -> None:
+    """hookline's plugins inside `kedro run` (plugins/hookline-kedro): a project made with
+    `kedro new`, run under Kedro's three runners against a real `mlflow server`, the StatsD
+    daemon with Graphite and a GX context (tests/kedro_bridge)."""
+    _install_kedro_with_every_plugin(session)
     session.run("bash", str(SERVICE_SETUP_DIR / "statsd-graphite.sh"), external=True)
     session.run("pytest", "-m", "kedro", *(session.posargs or ["tests/kedro_bridge"]))
+
+
+@nox.session
+def kedro_bridge_bench(session: nox.Session) -> None:
+    """What hookline-kedro adds to each node of `kedro run` with every plugin installed but
+    switched off, side by side with plain Kedro (tests/benchmarks/kedro_bridge_overhead.py;
+    posargs go to it). Its own session: it needs Kedro, the bridge and every plugin in one
+    environment, which no case of `bench` has."""
+    _install_kedro_with_every_plugin(session)
+    session.run("python", "tests/benchmarks/kedro_bridge_overhead.py", *session.posargs)
