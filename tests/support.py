@@ -69,6 +69,22 @@ class Interrupted:
     seconds_to_exit: float
 
 
+def wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen[str], what: str, timeout: float = 240
+) -> None:
+    """Return once ``ready()`` is true: another process (``process``, or one it started) has
+    reached ``what`` and said so in a file. Polled, because nothing here can be told when
+    another process writes a file; the timeout only turns a run that hangs into a failure,
+    and ``process`` ending first is one at once, with its output."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None:
+            pytest.fail(f"hookline ended before {what}:\n{process.communicate()[0]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the run never reached {what}")
+        time.sleep(0.01)
+
+
 def signal_when(
     project: Path,
     ready: Callable[[], bool],
@@ -88,13 +104,7 @@ def signal_when(
         text=True,
     )
     try:
-        deadline = time.monotonic() + start_timeout
-        while not ready():
-            if process.poll() is not None:
-                pytest.fail(f"hookline ended before the fault point:\n{process.communicate()[0]}")
-            if time.monotonic() > deadline:
-                pytest.fail("the run never reached the fault point")
-            time.sleep(0.01)
+        wait_until(ready, process, "the fault point", start_timeout)
         process.send_signal(sig)
         sent = time.monotonic()
         output, _ = process.communicate(timeout=exit_timeout)

@@ -44,7 +44,7 @@ HANG_ENV_VAR = "HOOKLINE_FAULTS_HANG"
 RECORDING_SETTINGS = f'''
 import json
 import os
-import time
+import threading
 from pathlib import Path
 
 from hookline import hook_impl
@@ -75,7 +75,7 @@ class RecordPipelineHooks:
         _record("on_pipeline_error", error)
         if os.environ.get("{HANG_ENV_VAR}"):
             Path(os.environ["{HANG_ENV_VAR}"]).write_text("error hook started")
-            time.sleep(120)
+            threading.Event().wait()  # until a second signal or the grace period ends it
 
 
 HOOKS = (RecordPipelineHooks(),)

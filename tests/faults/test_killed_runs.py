@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,12 @@ import pytest
 
 from tests.faults.conftest import PluginSwitch, run_hookline
 from tests.integration.servers.mlflow_server import MlflowServer, mlflow_server  # noqa: F401
-from tests.support import ProjectFactory, hookline_command
+from tests.support import ProjectFactory, hookline_command, wait_until
 
 pytestmark = pytest.mark.integration
 
 NODES = """
-import time
+import threading
 from pathlib import Path
 
 
@@ -33,7 +32,7 @@ def double(x):
 def wait_if_asked(y, marker):
     if marker:
         Path(marker).write_text("node started")
-        time.sleep(300)
+        threading.Event().wait()  # until the test kills the run
     return y
 """
 
@@ -67,13 +66,7 @@ def start_waiting_run(
         text=True,
     )
     processes.append(process)
-    deadline = time.monotonic() + 240
-    while not marker.exists():
-        if process.poll() is not None:
-            pytest.fail(f"hookline ended before its node ran:\n{process.communicate()[0]}")
-        if time.monotonic() > deadline:
-            pytest.fail("the node never started")
-        time.sleep(0.01)
+    wait_until(marker.exists, process, "its waiting node")
     return process
 
 
